@@ -1,0 +1,253 @@
+"""Whoosh analyzers for Vietnamese, composed with ``|`` as whoosh intends.
+
+Every analyzer works on the *display* text (see :mod:`searcher.normalise`) and
+emits tokens with positions and character offsets into it, so highlights are
+exact.  The classes hold no model and no state: whoosh pickles them into the
+index schema, so they must stay importable at ``searcher.analysis.<Name>``.
+
+* :func:`syllable_analyzer`  – ``hòa``-canonical, lower-case syllables (field ``syl``, ``title``)
+* :func:`fold_analyzer`      – the same, diacritics stripped (fields ``fold``, ``title_fold``)
+* :func:`word_analyzer`      – pyvi compound words ``đảng_viên`` (field ``word``); index mode only
+* :func:`ref_analyzer`       – document-reference keys ``kl:21`` (field ``ref``)
+
+pyvi is imported lazily, the first time a document is segmented, and only in
+index mode.  Queries never need it (see :mod:`searcher.query`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from whoosh.analysis import Filter, Token, Tokenizer
+
+from .normalise import SYLLABLE_RE, fold, norm_syllable
+
+__all__ = [
+    "SyllableTokenizer",
+    "FoldFilter",
+    "WordTokenizer",
+    "RefTokenizer",
+    "syllable_analyzer",
+    "fold_analyzer",
+    "word_analyzer",
+    "ref_analyzer",
+    "segment",
+    "word_spans",
+    "sentences",
+]
+
+
+def _token(positions, chars, removestops, mode, kwargs) -> Token:
+    return Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+
+
+class SyllableTokenizer(Tokenizer):
+    """Yields each syllable (run of letters/digits) as :func:`norm_syllable` of it."""
+
+    def __eq__(self, other):
+        return other.__class__ is self.__class__
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ) -> Iterator[Token]:
+        t = _token(positions, chars, removestops, mode, kwargs)
+        pos = start_pos
+        for m in SYLLABLE_RE.finditer(value):
+            t.original = m.group()
+            t.text = norm_syllable(t.original)
+            t.boost = 1.0
+            t.stopped = False
+            if positions:
+                t.pos = pos
+                pos += 1
+            if chars:
+                t.startchar = start_char + m.start()
+                t.endchar = start_char + m.end()
+            yield t
+
+
+class FoldFilter(Filter):
+    """Strips every diacritic from the token text (``đảng`` → ``dang``)."""
+
+    def __eq__(self, other):
+        return other.__class__ is self.__class__
+
+    def __call__(self, tokens):
+        for t in tokens:
+            t.text = fold(t.text)
+            yield t
+
+
+# --- pyvi word segmentation --------------------------------------------------
+
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…;:])\s+|\n+")
+_SEGMENT_CACHE: dict[str, tuple[tuple[int, int], ...]] = {}
+_SEGMENT_CACHE_MAX = 200_000
+
+
+def sentences(text: str) -> Iterator[tuple[str, int]]:
+    """Split text into sentences (or lines) with their start offsets.
+
+    pyvi's cost grows faster than its input, so it is always called on one
+    sentence at a time.
+    """
+    start = 0
+    for m in _SENTENCE_SPLIT.finditer(text):
+        if m.start() > start:
+            yield text[start : m.start()], start
+        start = m.end()
+    if start < len(text):
+        yield text[start:], start
+
+
+def _pyvi_tokenize(sentence: str) -> str:
+    from pyvi import ViTokenizer  # lazy: ~1 s to import (scikit-learn)
+
+    return ViTokenizer.tokenize(sentence)
+
+
+def segment(sentence: str) -> tuple[tuple[int, int], ...]:
+    """Character spans of the multi-syllable words pyvi finds in one sentence.
+
+    Each distinct sentence is segmented once per process (datelines, captions
+    and boilerplate repeat across news).
+    """
+    cached = _SEGMENT_CACHE.get(sentence)
+    if cached is not None:
+        return cached
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for tok in _pyvi_tokenize(sentence).split():
+        parts = tok.split("_")
+        first = -1
+        end = cursor
+        for part in parts:
+            found = sentence.find(part, end)
+            if found < 0:
+                first = -2
+                break
+            if first == -1:
+                first = found
+            end = found + len(part)
+        if first < 0:
+            continue
+        cursor = end
+        if len(parts) > 1:
+            spans.append((first, end))
+    result = tuple(spans)
+    if len(_SEGMENT_CACHE) >= _SEGMENT_CACHE_MAX:
+        _SEGMENT_CACHE.clear()
+    _SEGMENT_CACHE[sentence] = result
+    return result
+
+
+def word_spans(text: str) -> Iterator[tuple[str, int, int]]:
+    """Yield ``(word, start, end)`` for pyvi's multi-syllable words in ``text``.
+
+    ``word`` is the canonical form: normalised syllables joined by ``_``.
+    """
+    for sentence, offset in sentences(text):
+        if not SYLLABLE_RE.search(sentence):
+            continue
+        for s, e in segment(sentence):
+            syls = SYLLABLE_RE.findall(sentence, s, e)
+            if len(syls) > 1:
+                yield "_".join(norm_syllable(x) for x in syls), offset + s, offset + e
+
+
+class WordTokenizer(Tokenizer):
+    """pyvi compound words as single tokens (``đảng_viên``), index mode.
+
+    Single syllables are left to the ``syl`` field.  Query words are built
+    from the index's own vocabulary instead (no pyvi at query time).
+    """
+
+    def __eq__(self, other):
+        return other.__class__ is self.__class__
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ) -> Iterator[Token]:
+        t = _token(positions, chars, removestops, mode, kwargs)
+        for i, (word, s, e) in enumerate(word_spans(value)):
+            t.text = word
+            t.boost = 1.0
+            t.stopped = False
+            if positions:
+                t.pos = start_pos + i
+            if chars:
+                t.startchar = start_char + s
+                t.endchar = start_char + e
+            yield t
+
+
+class RefTokenizer(Tokenizer):
+    """Document-reference keys (``kl:21``, ``kl:21/tw``) at the reference's span."""
+
+    def __eq__(self, other):
+        return other.__class__ is self.__class__
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ) -> Iterator[Token]:
+        from .refs import find_refs
+
+        t = _token(positions, chars, removestops, mode, kwargs)
+        for i, ref in enumerate(find_refs(value)):
+            for key in ref.keys():
+                t.text = key
+                t.boost = 1.0
+                t.stopped = False
+                if positions:
+                    t.pos = start_pos + i
+                if chars:
+                    t.startchar = start_char + ref.start
+                    t.endchar = start_char + ref.end
+                yield t
+
+
+def syllable_analyzer():
+    return SyllableTokenizer()
+
+
+def fold_analyzer():
+    return SyllableTokenizer() | FoldFilter()
+
+
+def word_analyzer():
+    return WordTokenizer()
+
+
+def ref_analyzer():
+    return RefTokenizer()

@@ -1,0 +1,401 @@
+"""Turning what a user types into whoosh queries.
+
+Reading a query happens in three steps, none of which needs pyvi:
+
+1. **Syntax** (:func:`parse`): quoted phrases, ``OR``, ``-exclusion`` and
+   ``title:``.  It never fails on malformed input: an unbalanced quote runs to
+   the end, a stray ``OR`` or ``-`` is ignored.
+2. **Units**: document references ("Kết luận 21", "21-KL/TW", "ket luan 21")
+   are found by the same recogniser the documents went through; the remaining
+   syllables are grouped into the corpus's own words (longest match over the
+   index vocabulary), and a query typed without any diacritics has them
+   restored from that vocabulary.
+3. **Queries** (:class:`QueryPlan`): every unit must match (``syl`` exact, or
+   ``fold`` without diacritics at a lower weight), words and adjacent
+   syllables add a bonus, and a best-match reading is kept ready for long
+   questions on which "every word" finds too little.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+
+from .errors import QueryError
+from .normalise import SYLLABLE_RE, clean_text, fold, has_diacritics, norm_syllable
+from .vocab import MAX_WORD_SYLLABLES, Vocabulary
+
+MAX_QUERY_CHARS = 2000
+
+# Weights.  Each was measured with `bantin eval` on ../shared/eval (see README).
+TITLE_BOOST = 2.0
+FOLD_WEIGHT_ACCENTED = 0.3  # a diacritic-free match when the user typed diacritics
+FOLD_WEIGHT_PLAIN = 1.0  # a diacritic-free match when the user typed none
+RESTORED_WEIGHT = 1.0  # the corpus's likely accented form of an unaccented syllable
+WORD_BONUS = 1.0  # a corpus word (đảng_viên) matched as a word
+ADJACENT_BONUS = 1.0  # two query syllables adjacent in the document
+REF_BOOST = 10.0  # a cited document reference
+SPECIFIC_REF_SHARE = 0.2  # the same reference written with its symbol (21-KL/TW)
+LONG_QUERY_UNITS = 5  # from this many units on, a query may fall back to best match
+
+
+# --- 1. syntax ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One piece of query syntax: free text, a phrase, or the OR operator."""
+
+    kind: str  # "text" | "phrase" | "or"
+    text: str = ""
+    field: str = "any"  # "any" | "title"
+    negated: bool = False
+
+
+_TOKEN_RE = re.compile(r'\s*(?:(-)?(title:)?"([^"]*)"?|(\S+))', re.IGNORECASE)
+
+
+def parse(text: str) -> list[Clause]:
+    """Split query syntax into clauses; never raises on malformed syntax."""
+    clauses: list[Clause] = []
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN_RE.match(text, pos)
+        if not m or m.end() == pos:
+            break
+        pos = m.end()
+        if m.group(3) is not None:
+            if m.group(3).strip():
+                clauses.append(
+                    Clause("phrase", m.group(3), "title" if m.group(2) else "any", bool(m.group(1)))
+                )
+            continue
+        word = m.group(4)
+        if word == "OR" or word == "|":
+            clauses.append(Clause("or"))
+            continue
+        if word in ("AND", "&&", "+"):
+            continue
+        negated = word.startswith("-") and len(word) > 1
+        if negated:
+            word = word[1:]
+        field_ = "any"
+        if word.lower().startswith("title:") and len(word) > 6:
+            field_, word = "title", word[6:]
+            if word.startswith('"'):  # title:"x y" with a space inside
+                rest = text[pos - len(m.group(4)) + len("title:") + int(negated) :]
+                pm = re.match(r'"([^"]*)"?', rest)
+                pos = pos - len(m.group(4)) + len("title:") + int(negated) + pm.end()
+                if pm.group(1).strip():
+                    clauses.append(Clause("phrase", pm.group(1), "title", negated))
+                continue
+        clauses.append(Clause("text", word, field_, negated))
+    # Drop ORs with nothing on one side.
+    cleaned: list[Clause] = []
+    for c in clauses:
+        if c.kind == "or" and (not cleaned or cleaned[-1].kind == "or"):
+            continue
+        cleaned.append(c)
+    while cleaned and cleaned[-1].kind == "or":
+        cleaned.pop()
+    return cleaned
+
+
+def _merge_runs(clauses: list[Clause]) -> list[Clause]:
+    """Join consecutive free-text clauses of the same scope into one run, so
+    that words spanning several syllables ("đảng viên") can be recognised."""
+    out: list[Clause] = []
+    for c in clauses:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and c.kind == "text"
+            and prev.kind == "text"
+            and not c.negated
+            and not prev.negated
+            and c.field == prev.field
+        ):
+            out[-1] = Clause("text", f"{prev.text} {c.text}", c.field)
+        else:
+            out.append(c)
+    return out
+
+
+# --- 2. units ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Syl:
+    original: str
+    norm: str
+    fold: str
+    exact: bool  # match the accented form first (the query has diacritics)
+    restored: tuple[tuple[str, float], ...] = ()  # (accented form, share) for unaccented input
+
+
+@dataclass
+class Unit:
+    """What must match: syllables (maybe a corpus word), a phrase, or a reference."""
+
+    kind: str  # "syls" | "phrase" | "ref"
+    syls: list[Syl] = field(default_factory=list)
+    field: str = "any"
+    negated: bool = False
+    ref: object | None = None  # searcher.refs.Ref
+    word: str | None = None  # the corpus word these syllables form, if any
+    restored_word: str | None = None
+
+
+def _syllables(text: str, plain: bool) -> list[Syl]:
+    """Syllables of a query piece.  In a query typed without any diacritics
+    (``plain``) no syllable is taken as exact: each may stand for any accented form."""
+    out = []
+    for m in SYLLABLE_RE.finditer(clean_text(text)):
+        s = m.group()
+        out.append(Syl(s, norm_syllable(s), fold(s), not plain))
+    return out
+
+
+def _restore(syls: list[Syl], voc: Vocabulary) -> list[Syl]:
+    """Give each unaccented syllable its likely accented forms in this corpus."""
+    out = []
+    for s in syls:
+        if s.exact or not s.fold.isalpha():
+            out.append(s)
+            continue
+        forms = voc.syllable_forms(s.fold)
+        total = sum(df for _, df in forms) or 1
+        restored = tuple((w, df / total) for w, df in forms if w != s.norm and df / total >= 0.1)
+        out.append(Syl(s.original, s.norm, s.fold, False, restored))
+    return out
+
+
+def _group_words(syls: list[Syl], voc: Vocabulary, plain: bool) -> list[tuple[list[Syl], str | None]]:
+    """Greedy longest match of corpus words over the syllables.
+
+    With ``plain`` (the query has no diacritics) words are matched on their
+    folded form and the corpus's most frequent accented word is taken.
+    """
+    groups: list[tuple[list[Syl], str | None]] = []
+    i = 0
+    while i < len(syls):
+        best = None
+        for n in range(min(MAX_WORD_SYLLABLES, len(syls) - i), 1, -1):
+            chunk = syls[i : i + n]
+            if plain:
+                cands = voc.word_candidates("_".join(s.fold for s in chunk))
+                if cands:
+                    best = (chunk, cands[0][0])
+            else:
+                w = "_".join(s.norm for s in chunk)
+                if voc.is_word(w):
+                    best = (chunk, w)
+            if best:
+                break
+        if best:
+            groups.append(best)
+            i += len(best[0])
+        else:
+            groups.append(([syls[i]], None))
+            i += 1
+    return groups
+
+
+def _text_units(text: str, field_: str, negated: bool, voc: Vocabulary, plain: bool) -> list[Unit]:
+    from .refs import find_refs
+
+    units: list[Unit] = []
+    cleaned = clean_text(text)
+    pieces: list[tuple[str, object | None]] = []
+    pos = 0
+    if field_ == "any" and not negated:
+        for ref in find_refs(cleaned):
+            pieces.append((cleaned[pos : ref.start], None))
+            pieces.append(("", ref))
+            pos = ref.end
+    pieces.append((cleaned[pos:], None))
+    for piece, ref in pieces:
+        if ref is not None:
+            units.append(Unit("ref", ref=ref))
+            continue
+        syls = _syllables(piece, plain)
+        if plain:
+            syls = _restore(syls, voc)
+        for chunk, word in _group_words(syls, voc, plain):
+            u = Unit("syls", chunk, field_, negated)
+            if word and plain:
+                u.restored_word = word
+            elif word:
+                u.word = word
+            units.append(u)
+    return units
+
+
+# --- 3. whoosh queries ---------------------------------------------------------
+
+
+def _fields(field_: str) -> tuple[str, str, str, str]:
+    """(exact, folded, exact title, folded title) field names for a unit's scope."""
+    if field_ == "title":
+        return "title", "title_fold", "title", "title_fold"
+    return "syl", "fold", "title", "title_fold"
+
+
+def _syl_query(s: Syl, field_: str) -> wq.Query:
+    exact, folded, t_exact, t_folded = _fields(field_)
+    title_only = field_ == "title"
+    subs: list[wq.Query] = []
+    if s.exact:
+        subs.append(wq.Term(exact, s.norm, boost=TITLE_BOOST if title_only else 1.0))
+        subs.append(wq.Term(folded, s.fold, boost=FOLD_WEIGHT_ACCENTED))
+        if not title_only:
+            subs.append(wq.Term(t_exact, s.norm, boost=TITLE_BOOST))
+            subs.append(wq.Term(t_folded, s.fold, boost=FOLD_WEIGHT_ACCENTED * TITLE_BOOST))
+    else:
+        subs.append(wq.Term(folded, s.fold, boost=FOLD_WEIGHT_PLAIN))
+        subs.append(wq.Term(exact, s.norm, boost=RESTORED_WEIGHT))
+        if not title_only:
+            subs.append(wq.Term(t_folded, s.fold, boost=FOLD_WEIGHT_PLAIN * TITLE_BOOST))
+            subs.append(wq.Term(t_exact, s.norm, boost=RESTORED_WEIGHT * TITLE_BOOST))
+        for form, share in s.restored:
+            subs.append(wq.Term(exact, form, boost=RESTORED_WEIGHT * share))
+            if not title_only:
+                subs.append(wq.Term(t_exact, form, boost=RESTORED_WEIGHT * share * TITLE_BOOST))
+    return wq.Or(subs)
+
+
+def _ref_query(ref) -> wq.Query:
+    """The base key (``kl:21``) must match; a more specific one (``kl:21/tw``)
+    adds a little, less than a second citation of the same document would."""
+    base, *specific = ref.keys()
+    subs = [wq.Term("ref", base, boost=REF_BOOST)]
+    subs += [wq.Term("ref", k, boost=REF_BOOST * SPECIFIC_REF_SHARE) for k in specific]
+    return subs[0] if len(subs) == 1 else wq.Or(subs)
+
+
+def _unit_query(u: Unit) -> wq.Query:
+    if u.kind == "ref":
+        return _ref_query(u.ref)
+    if u.kind == "phrase":
+        exact, folded, *_ = _fields(u.field)
+        if len(u.syls) == 1:
+            return _syl_query(u.syls[0], u.field)
+        if any(s.exact for s in u.syls):
+            return wq.Phrase(exact, [s.norm for s in u.syls], slop=1)
+        return wq.Phrase(folded, [s.fold for s in u.syls], slop=1)
+    if len(u.syls) == 1:
+        return _syl_query(u.syls[0], u.field)
+    return wq.And([_syl_query(s, u.field) for s in u.syls])
+
+
+def _bonus_queries(units: list[Unit]) -> list[wq.Query]:
+    """Words matched as words, and adjacent query syllables adjacent in the text."""
+    out: list[wq.Query] = []
+    prev: Syl | None = None
+    for u in units:
+        if u.negated or u.kind == "ref":
+            prev = None
+            continue
+        if u.word:
+            out.append(wq.Term("word", u.word, boost=WORD_BONUS))
+        if u.restored_word:
+            out.append(wq.Term("word", u.restored_word, boost=WORD_BONUS))
+        if u.kind == "phrase":
+            prev = None
+            continue
+        for s in u.syls:
+            if prev is not None:
+                if prev.exact or s.exact:
+                    out.append(wq.Phrase("syl", [prev.norm, s.norm], slop=1, boost=ADJACENT_BONUS))
+                else:
+                    out.append(wq.Phrase("fold", [prev.fold, s.fold], slop=1, boost=ADJACENT_BONUS))
+            prev = s
+    return out
+
+
+@dataclass
+class QueryPlan:
+    """Everything the searcher needs to run and highlight one query."""
+
+    text: str
+    groups: list[list[Unit]]  # AND of ORs of units
+    negatives: list[Unit]
+    all_query: wq.Query
+    best_query: wq.Query
+    refs: list = field(default_factory=list)
+    norms: set[str] = field(default_factory=set)
+    folds: set[str] = field(default_factory=set)
+    ref_keys: set[str] = field(default_factory=set)
+
+    @property
+    def long(self) -> bool:
+        return sum(len(g) for g in self.groups) >= LONG_QUERY_UNITS
+
+    @property
+    def needs_ref(self) -> bool:
+        """A short query naming a document: only bulletins citing it may answer."""
+        return bool(self.refs) and not self.long
+
+
+def read_query(text: str, voc: Vocabulary | None = None) -> QueryPlan:
+    """Read a user's query.  Raises :class:`QueryError` when nothing is searchable."""
+    voc = voc or Vocabulary()
+    if text is None or not text.strip():
+        raise QueryError("empty query: type the words to search for, e.g. bantin search \"Kết luận 21\"")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"query too long ({len(text):,} characters; at most {MAX_QUERY_CHARS:,}): shorten it to its key words"
+        )
+    clauses = _merge_runs(parse(text))
+    plain = not has_diacritics(text)
+    groups: list[list[Unit]] = []
+    negatives: list[Unit] = []
+    join_next = False
+    for c in clauses:
+        if c.kind == "or":
+            join_next = True
+            continue
+        if c.kind == "phrase":
+            syls = _syllables(c.text, plain)
+            units = [Unit("phrase", syls, c.field, c.negated)] if syls else []
+        else:
+            units = _text_units(c.text, c.field, c.negated, voc, plain)
+        for i, u in enumerate(units):
+            if u.negated:
+                negatives.append(u)
+            elif join_next and i == 0 and groups:
+                groups[-1].append(u)
+            else:
+                groups.append([u])
+        join_next = False
+    if not groups:
+        if negatives:
+            raise QueryError("the query only excludes words: add at least one word to search for")
+        raise QueryError("the query has no letters or digits to search for: type some words")
+
+    group_queries = [
+        _unit_query(g[0]) if len(g) == 1 else wq.Or([_unit_query(u) for u in g]) for g in groups
+    ]
+    flat = [u for g in groups for u in g]
+    bonus = _bonus_queries(flat)
+    required = group_queries[0] if len(group_queries) == 1 else wq.And(group_queries)
+    all_q = wq.AndMaybe(required, wq.Or(bonus)) if bonus else required
+    best_q = wq.Or(group_queries + bonus)
+    if negatives:
+        neg = wq.Or([_unit_query(u) for u in negatives])
+        all_q = wq.AndNot(all_q, neg)
+        best_q = wq.AndNot(best_q, neg)
+
+    plan = QueryPlan(text, groups, negatives, all_q, best_q)
+    for u in flat:
+        if u.kind == "ref":
+            plan.refs.append(u.ref)
+            plan.ref_keys.update(u.ref.keys())
+            continue
+        for s in u.syls:
+            plan.norms.add(s.norm)
+            plan.folds.add(s.fold)
+            plan.norms.update(f for f, _ in s.restored)
+    return plan

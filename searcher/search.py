@@ -1,0 +1,274 @@
+"""The :class:`Searcher`: queries, snippets, documents and references of one index.
+
+One ``Searcher`` may be shared by many threads.  It follows the index's live
+generation: after an index job commits, the next search (or an explicit
+:meth:`Searcher.refresh`) switches to the new one, with no restart and no error.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import pickle
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from whoosh import index as windex
+from whoosh import query as wq
+
+from . import layout, vocab
+from .errors import DocumentNotFound, IndexCorruptError, QueryError
+from .models import Document, Hit, SearchResult
+from .query import QueryPlan, read_query
+from .schema import weighting
+from .snippets import Terms, make_snippet
+
+
+@dataclass(frozen=True)
+class RefCount:
+    """One cited document and how many bulletins of the index cite it."""
+
+    key: str
+    label: str
+    type: str
+    bulletins: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _date(value) -> _dt.date | None:
+    if not value:
+        return None
+    try:
+        return _dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class _Open:
+    """One opened generation: whoosh index, searcher and vocabulary."""
+
+    def __init__(self, gen: layout.Generation):
+        self.name = gen.name
+        try:
+            self.ix = windex.open_dir(str(gen.path))
+            self.searcher = self.ix.searcher(weighting=weighting())
+            self.vocab = vocab.load(gen.path)
+        except (OSError, EOFError, ValueError, KeyError, AttributeError, pickle.UnpicklingError, windex.IndexError) as e:
+            raise IndexCorruptError(
+                f"index at '{gen.root}' is corrupt ({e.__class__.__name__}): "
+                f"rebuild it with `bantin index --rebuild --index {gen.root}`"
+            ) from None
+
+    def close(self) -> None:
+        self.searcher.close()
+        self.ix.close()
+
+
+class Searcher:
+    """Search an index built by :func:`searcher.build_index`.
+
+    >>> with Searcher("index") as s:                       # doctest: +SKIP
+    ...     res = s.search("Kết luận 21", limit=10)
+    ...     doc = s.get(res.hits[0].id)
+
+    ``auto_refresh`` (default on) makes each call notice a newly committed
+    generation by reading the small ``CURRENT`` pointer file.
+    """
+
+    def __init__(self, index_dir: str | os.PathLike = "index", *, auto_refresh: bool = True):
+        self.root = Path(index_dir)
+        self.auto_refresh = auto_refresh
+        self._lock = threading.RLock()
+        self._open: _Open | None = _Open(layout.current_generation(self.root))
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def __enter__(self) -> "Searcher":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._open is not None:
+                self._open.close()
+                self._open = None
+
+    @property
+    def generation(self) -> str:
+        return self._current().name
+
+    def refresh(self) -> bool:
+        """Switch to the live generation if an index job committed a new one."""
+        with self._lock:
+            live = layout.current_token(self.root)
+            if self._open is not None and live == self._open.name:
+                return False
+            new = _Open(layout.current_generation(self.root))
+            old, self._open = self._open, new
+            if old is not None:
+                old.close()
+            return True
+
+    def _current(self) -> _Open:
+        with self._lock:
+            if self._open is None:
+                raise ValueError("this Searcher is closed")
+            if self.auto_refresh and layout.current_token(self.root) != self._open.name:
+                self.refresh()
+            return self._open
+
+    # -- searching -------------------------------------------------------------
+
+    def plan(self, query: str) -> QueryPlan:
+        """How ``query`` is read (units, words, references): for debugging and tests."""
+        return read_query(query, self._current().vocab)
+
+    def search(self, query: str, limit: int = 10, *, cites: str | None = None) -> SearchResult:
+        """Ranked bulletins for ``query``; ``cites`` keeps only those citing a document.
+
+        Raises :class:`~searcher.errors.QueryError` for a query with nothing to search.
+        """
+        if limit < 1:
+            raise QueryError(f"limit must be at least 1 (got {limit})")
+        with self._lock:
+            o = self._current()
+            plan = read_query(query, o.vocab)
+            flt = self._cites_filter(cites) if cites else None
+            return self._run(o, plan, limit, flt)
+
+    @staticmethod
+    def _cites_filter(cites: str) -> wq.Query:
+        from .refs import find_refs
+
+        refs = find_refs(cites)
+        if not refs:
+            raise QueryError(
+                f"'{cites[:60]}' is not a document reference: write it like \"Nghị quyết 18\" or \"21-KL/TW\""
+            )
+        terms = [wq.Term("ref", r.key) for r in refs]
+        return terms[0] if len(terms) == 1 else wq.And(terms)
+
+    def _run(self, o: _Open, plan: QueryPlan, limit: int, flt) -> SearchResult:
+        s = o.searcher
+        res = s.search(plan.all_query, limit=limit, filter=flt)
+        total = len(res)
+        ranked = [(h.docnum, h.score) for h in res]
+        mode, notice = "all", None
+        if total == 0 and plan.needs_ref:
+            labels = ", ".join(r.label for r in plan.refs)
+            mode, notice = "ref", f"no bulletin in the index cites {labels}"
+        elif plan.long and total < limit:
+            best = s.search(plan.best_query, limit=limit, filter=flt)
+            seen = {d for d, _ in ranked}
+            extra = [(h.docnum, h.score) for h in best if h.docnum not in seen][: limit - len(ranked)]
+            if extra:
+                ranked += extra
+                total = max(total, len(best))
+                mode = "best"
+        terms = Terms(frozenset(plan.norms), frozenset(plan.folds), frozenset(plan.ref_keys))
+        hits = [self._hit(s.stored_fields(d), score, terms) for d, score in ranked]
+        return SearchResult(plan.text, total, hits, mode, notice)
+
+    @staticmethod
+    def _hit(fields: dict, score: float, terms: Terms) -> Hit:
+        snippet, highlights = make_snippet(fields.get("body") or "", terms)
+        return Hit(
+            id=fields["id"],
+            title=fields.get("title") or "",
+            date=_date(fields.get("date")),
+            score=float(score),
+            snippet=snippet,
+            highlights=highlights,
+            refs=_refs_summary(fields.get("refs")),
+        )
+
+    # -- documents and references -------------------------------------------
+
+    def get(self, doc_id: str) -> Document:
+        """The stored bulletin ``doc_id``; raises :class:`~searcher.errors.DocumentNotFound`."""
+        with self._lock:
+            s = self._current().searcher
+            docnum = s.document_number(id=doc_id)
+            if docnum is None:
+                raise DocumentNotFound(f"no bulletin with id '{doc_id}' in the index: check the id with `bantin search`")
+            f = s.stored_fields(docnum)
+        return Document(
+            id=f["id"],
+            title=f.get("title") or "",
+            date=_date(f.get("date")),
+            author=f.get("author"),
+            source=f.get("source"),
+            url=f.get("url"),
+            body=f.get("body") or "",
+            refs=json.loads(f.get("refs") or "[]"),
+        )
+
+    def refs(self, query: str | None = None) -> list[RefCount]:
+        """The documents cited in the index, most cited first.
+
+        With ``query`` ("Kết luận", "nghi quyet 18", "KL/TW"), only the matching ones.
+        """
+        from .normalise import fold
+        from .refs import find_refs, key_label, key_type
+
+        wanted_keys: set[str] = set()
+        needle = ""
+        if query and query.strip():
+            wanted_keys = {k for r in find_refs(query) for k in r.keys()}
+            needle = fold(query.strip())
+        with self._lock:
+            reader = self._current().searcher.reader()
+            out = []
+            for bkey, info in reader.iter_field("ref"):
+                key = bkey.decode("utf-8")
+                label = key_label(key)
+                if wanted_keys and key not in wanted_keys and not any(key.startswith(k + "/") for k in wanted_keys):
+                    continue
+                if not wanted_keys and needle and needle not in fold(label) and needle not in key:
+                    continue
+                n = sum(1 for _ in reader.postings("ref", key).all_ids() if not reader.is_deleted(_))
+                if n:
+                    out.append(RefCount(key, label, key_type(key), n))
+        out.sort(key=lambda r: (-r.bulletins, r.key))
+        return out
+
+    def doc_count(self) -> int:
+        with self._lock:
+            return self._current().searcher.doc_count()
+
+
+def _refs_summary(raw) -> list[dict]:
+    """Distinct references a bulletin cites: ``{"key","label","type","number","symbol","count"}``."""
+    try:
+        refs = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    out: dict[str, dict] = {}
+    for r in refs:
+        key = r.get("key")
+        if not key:
+            continue
+        if key in out:
+            out[key]["count"] += 1
+            if not out[key].get("symbol") and r.get("symbol"):
+                out[key]["symbol"] = r["symbol"]
+            continue
+        out[key] = {
+            "key": key,
+            "label": r.get("label"),
+            "type": r.get("type"),
+            "number": r.get("number"),
+            "symbol": r.get("symbol"),
+            "spans": [],
+            "count": 1,
+        }
+    for r in refs:
+        if r.get("key") in out:
+            out[r["key"]]["spans"].append([r.get("start"), r.get("end")])
+    return list(out.values())

@@ -1,0 +1,108 @@
+"""Snippets: the best passage of a stored bulletin, with exact highlight offsets.
+
+Matches are found with the same syllable regex and normalisation the index
+used, plus the reference recogniser for whole-reference spans, so no word
+segmentation runs per hit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .normalise import SYLLABLE_RE, fold, norm_syllable
+
+SNIPPET_CHARS = 240
+_GAP_JOIN = re.compile(r"[\s\-]{1,3}")
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What to highlight: canonical syllables, folded syllables, reference keys."""
+
+    norms: frozenset[str]
+    folds: frozenset[str]
+    ref_keys: frozenset[str] = frozenset()
+
+
+def match_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
+    """Sorted, merged ``(start, end)`` spans of ``text`` that match the query terms.
+
+    A cited reference is one span; neighbouring matched syllables (separated
+    only by a space or hyphen) merge into one span, so "Kết luận" is one mark.
+    """
+    spans: list[tuple[int, int]] = []
+    if terms.ref_keys:
+        from .refs import find_refs
+
+        for ref in find_refs(text):
+            if terms.ref_keys.intersection(ref.keys()):
+                spans.append((ref.start, ref.end))
+    for m in SYLLABLE_RE.finditer(text):
+        s = m.group()
+        n = norm_syllable(s)
+        if n in terms.norms or fold(n) in terms.folds:
+            if not any(a <= m.start() < b for a, b in spans):
+                spans.append((m.start(), m.end()))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and (a <= merged[-1][1] or _GAP_JOIN.fullmatch(text, merged[-1][1], a)):
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _weight(text: str, span: tuple[int, int]) -> str:
+    return fold(text[span[0] : span[1]])
+
+
+def best_window(text: str, spans: list[tuple[int, int]], width: int) -> tuple[int, int]:
+    """The window of about ``width`` characters holding the most distinct matches."""
+    if not spans:
+        return 0, min(len(text), width)
+    best = (0, 0, 0)
+    best_start = spans[0][0]
+    j = 0
+    for i, (a, _) in enumerate(spans):
+        j = max(j, i)
+        while j + 1 < len(spans) and spans[j + 1][1] - a <= width:
+            j += 1
+        window = spans[i : j + 1]
+        distinct = len({_weight(text, s) for s in window})
+        score = (distinct, len(window), -a)
+        if score > best:
+            best, best_start = score, a
+    # Centre the matches a little: start some context before the first one.
+    lead = width // 5
+    start = max(0, best_start - lead)
+    end = min(len(text), start + width)
+    start = max(0, min(start, end - width))
+    return start, end
+
+
+def _snap(text: str, start: int, end: int) -> tuple[int, int]:
+    """Move window edges off the middle of a word."""
+    if start > 0:
+        ws = text.rfind(" ", max(0, start - 20), start + 1)
+        start = ws + 1 if ws >= 0 else start
+    if end < len(text):
+        we = text.find(" ", end - 1, min(len(text), end + 20))
+        end = we if we >= 0 else end
+    return start, end
+
+
+def make_snippet(text: str, terms: Terms, width: int = SNIPPET_CHARS) -> tuple[str, list[tuple[int, int]]]:
+    """Return ``(snippet, highlights)``; ``snippet[s:e]`` is each highlighted match."""
+    spans = match_spans(text, terms)
+    start, end = _snap(text, *best_window(text, spans, width))
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    body = text[start:end].replace("\n", " ")
+    snippet = prefix + body + suffix
+    shift = len(prefix) - start
+    highlights = [
+        (a + shift, b + shift) for a, b in spans if a >= start and b <= end
+    ]
+    return snippet, highlights
