@@ -7,6 +7,7 @@ index schema, so they must stay importable at ``searcher.analysis.<Name>``.
 
 * :func:`syllable_analyzer`  – ``hòa``-canonical, lower-case syllables (field ``syl``, ``title``)
 * :func:`fold_analyzer`      – the same, diacritics stripped (fields ``fold``, ``title_fold``)
+* :func:`pair_analyzer`      – adjacent syllable pairs ``kết luận`` (fields ``pair``, ``pair_fold``)
 * :func:`word_analyzer`      – pyvi compound words ``đảng_viên`` (field ``word``); index mode only
 * :func:`ref_analyzer`       – document-reference keys ``kl:21`` (field ``ref``)
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from whoosh.analysis import Filter, Token, Tokenizer
+from whoosh.analysis import Filter, ShingleFilter, Token, Tokenizer
 
 from .normalise import SYLLABLE_RE, fold, norm_syllable
 
@@ -31,6 +32,8 @@ __all__ = [
     "syllable_analyzer",
     "fold_analyzer",
     "word_analyzer",
+    "pair_analyzer",
+    "pair_fold_analyzer",
     "ref_analyzer",
     "segment",
     "word_spans",
@@ -243,6 +246,16 @@ def syllable_analyzer():
 
 def fold_analyzer():
     return SyllableTokenizer() | FoldFilter()
+
+
+def pair_analyzer():
+    """Adjacent syllable pairs (``kết luận``): adjacency as one cheap term."""
+    return SyllableTokenizer() | ShingleFilter(size=2, sep=" ")
+
+
+def pair_fold_analyzer():
+    """Adjacent syllable pairs without diacritics (``ket luan``)."""
+    return SyllableTokenizer() | FoldFilter() | ShingleFilter(size=2, sep=" ")
 
 
 def word_analyzer():

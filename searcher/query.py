@@ -36,9 +36,16 @@ FOLD_WEIGHT_PLAIN = 1.0  # a diacritic-free match when the user typed none
 RESTORED_WEIGHT = 1.0  # the corpus's likely accented form of an unaccented syllable
 WORD_BONUS = 1.0  # a corpus word (đảng_viên) matched as a word
 ADJACENT_BONUS = 1.0  # two query syllables adjacent in the document
+LOOSE_SYLLABLE_WEIGHT = 0.5  # a syllable of a query word, matched anywhere
 REF_BOOST = 10.0  # a cited document reference
 SPECIFIC_REF_SHARE = 0.2  # the same reference written with its symbol (21-KL/TW)
 LONG_QUERY_UNITS = 5  # from this many units on, a query may fall back to best match
+BEST_ADJACENT_BONUS = 0.5  # adjacency in the best-match reading
+
+# Interrogatives carry no topic: a best-match reading leaves them out.
+QUESTION_WORDS = frozenset(
+    "gì nào ai đâu sao mấy bao nhiêu không hay chưa thế vậy à ư nhỉ chăng".split()
+)
 
 
 # --- 1. syntax ---------------------------------------------------------------
@@ -76,8 +83,8 @@ def parse(text: str) -> list[Clause]:
         if word == "OR" or word == "|":
             clauses.append(Clause("or"))
             continue
-        if word in ("AND", "&&", "+"):
-            continue
+        if word in ("AND", "&&", "+", "-") or word.lower() in ("title:", "-title:"):
+            continue  # a stray operator
         negated = word.startswith("-") and len(word) > 1
         if negated:
             word = word[1:]
@@ -243,7 +250,7 @@ def _fields(field_: str) -> tuple[str, str, str, str]:
     return "syl", "fold", "title", "title_fold"
 
 
-def _syl_query(s: Syl, field_: str) -> wq.Query:
+def _syl_query(s: Syl, field_: str, weight: float = 1.0) -> wq.Query:
     exact, folded, t_exact, t_folded = _fields(field_)
     title_only = field_ == "title"
     subs: list[wq.Query] = []
@@ -263,7 +270,7 @@ def _syl_query(s: Syl, field_: str) -> wq.Query:
             subs.append(wq.Term(exact, form, boost=RESTORED_WEIGHT * share))
             if not title_only:
                 subs.append(wq.Term(t_exact, form, boost=RESTORED_WEIGHT * share * TITLE_BOOST))
-    return wq.Or(subs)
+    return wq.Or(subs, boost=weight)
 
 
 def _ref_query(ref) -> wq.Query:
@@ -283,11 +290,31 @@ def _unit_query(u: Unit) -> wq.Query:
         if len(u.syls) == 1:
             return _syl_query(u.syls[0], u.field)
         if any(s.exact for s in u.syls):
-            return wq.Phrase(exact, [s.norm for s in u.syls], slop=1)
-        return wq.Phrase(folded, [s.fold for s in u.syls], slop=1)
+            words, fields = [s.norm for s in u.syls], {exact, "title"}
+        else:
+            words, fields = [s.fold for s in u.syls], {folded, "title_fold"}
+        phrases = [wq.Phrase(f, words, slop=1) for f in sorted(fields)]
+        return phrases[0] if len(phrases) == 1 else wq.Or(phrases)
     if len(u.syls) == 1:
         return _syl_query(u.syls[0], u.field)
-    return wq.And([_syl_query(s, u.field) for s in u.syls])
+    # A corpus word: its syllables must all be there, but the word and its
+    # adjacency (bonus clauses) should rank, not the loose syllables.
+    w = LOOSE_SYLLABLE_WEIGHT if (u.word or u.restored_word) else 1.0
+    return wq.And([_syl_query(s, u.field, w) for s in u.syls])
+
+
+def _negative_query(u: Unit) -> wq.Query:
+    """What an exclusion removes: with diacritics typed, only that exact form
+    (``-Thưởng`` keeps "Thường"); without, every accented form."""
+    if u.kind != "syls" or not all(s.exact for s in u.syls):
+        return _unit_query(u)
+    exact, _, t_exact, _ = _fields(u.field)
+    fields = sorted({exact, t_exact})
+
+    def one(s: Syl) -> wq.Query:
+        return wq.Or([wq.Term(f, s.norm) for f in fields])
+
+    return one(u.syls[0]) if len(u.syls) == 1 else wq.And([one(s) for s in u.syls])
 
 
 def _bonus_queries(units: list[Unit]) -> list[wq.Query]:
@@ -308,11 +335,57 @@ def _bonus_queries(units: list[Unit]) -> list[wq.Query]:
         for s in u.syls:
             if prev is not None:
                 if prev.exact or s.exact:
-                    out.append(wq.Phrase("syl", [prev.norm, s.norm], slop=1, boost=ADJACENT_BONUS))
+                    out.append(wq.Term("pair", f"{prev.norm} {s.norm}", boost=ADJACENT_BONUS))
                 else:
-                    out.append(wq.Phrase("fold", [prev.fold, s.fold], slop=1, boost=ADJACENT_BONUS))
+                    out.append(wq.Term("pair_fold", f"{prev.fold} {s.fold}", boost=ADJACENT_BONUS))
             prev = s
     return out
+
+
+def _best_match(units: list[Unit], plain: bool) -> tuple[str, list[str], list[tuple[str, str]], wq.Query]:
+    """The best-match reading: any term may match (body or title), adjacent
+    query syllables adjacent in the text add a bonus, references count.
+
+    Lean on purpose (one term per syllable and field): it serves long
+    questions, where a clause per form and field would cost more than it ranks.
+    """
+    fld, tfld = ("fold", "title_fold") if plain else ("syl", "title")
+    key = (lambda s: s.fold) if plain else (lambda s: s.norm)
+    stop = {fold(w) for w in QUESTION_WORDS} if plain else QUESTION_WORDS
+    seq: list[str | None] = []
+    refs = []
+    for u in units:
+        if u.kind == "ref":
+            refs.append(_ref_query(u.ref))
+            seq.append(None)
+            continue
+        seq.extend(key(s) for s in u.syls)
+    terms = [t for t in dict.fromkeys(t for t in seq if t) if t not in stop]
+    pairs = dict.fromkeys((a, b) for a, b in zip(seq, seq[1:]) if a and b)
+    subs: list[wq.Query] = [wq.Term(fld, t) for t in terms]
+    subs += [wq.Term(tfld, t) for t in terms]
+    pfld = "pair_fold" if plain else "pair"
+    subs += [wq.Term(pfld, f"{a} {b}", boost=BEST_ADJACENT_BONUS) for a, b in pairs]
+    subs += refs
+    if not subs:  # only question words: search them after all
+        subs = [wq.Term(fld, t) for t in dict.fromkeys(t for t in seq if t)]
+        terms = [t for t in dict.fromkeys(t for t in seq if t)]
+    return fld, terms, list(pairs), wq.Or(subs)
+
+
+def _every_word(units: list[Unit], plain: bool) -> wq.Query:
+    """Every unit required, one term per syllable (body or title): a cheap test
+    of whether the "all words" reading finds enough for a long query."""
+    fld, tfld = ("fold", "title_fold") if plain else ("syl", "title")
+    subs: list[wq.Query] = []
+    for u in units:
+        if u.kind == "ref":
+            subs.append(_ref_query(u.ref))
+            continue
+        for s in u.syls:
+            t = s.fold if plain else s.norm
+            subs.append(wq.Or([wq.Term(fld, t), wq.Term(tfld, t)]))
+    return wq.And(subs) if len(subs) > 1 else subs[0]
 
 
 @dataclass
@@ -328,6 +401,11 @@ class QueryPlan:
     norms: set[str] = field(default_factory=set)
     folds: set[str] = field(default_factory=set)
     ref_keys: set[str] = field(default_factory=set)
+    plain: bool = False  # typed without any diacritics
+    best_field: str = "syl"  # the field whose terms the best-match reading uses
+    best_terms: list[str] = field(default_factory=list)
+    best_pairs: list[tuple[str, str]] = field(default_factory=list)
+    every_query: wq.Query | None = None  # every word, one cheap clause each: does "all" find enough?
 
     @property
     def long(self) -> bool:
@@ -382,13 +460,15 @@ def read_query(text: str, voc: Vocabulary | None = None) -> QueryPlan:
     bonus = _bonus_queries(flat)
     required = group_queries[0] if len(group_queries) == 1 else wq.And(group_queries)
     all_q = wq.AndMaybe(required, wq.Or(bonus)) if bonus else required
-    best_q = wq.Or(group_queries + bonus)
+    best_field, best_terms, best_pairs, best_q = _best_match(flat, plain)
+    every_q = _every_word(flat, plain)
     if negatives:
-        neg = wq.Or([_unit_query(u) for u in negatives])
+        neg = wq.Or([_negative_query(u) for u in negatives])
         all_q = wq.AndNot(all_q, neg)
         best_q = wq.AndNot(best_q, neg)
+        every_q = wq.AndNot(every_q, neg)
 
-    plan = QueryPlan(text, groups, negatives, all_q, best_q)
+    plan = QueryPlan(text, groups, negatives, all_q, best_q, plain=plain, best_field=best_field, best_terms=best_terms, best_pairs=best_pairs, every_query=every_q)
     for u in flat:
         if u.kind == "ref":
             plan.refs.append(u.ref)

@@ -5,12 +5,19 @@ from __future__ import annotations
 from whoosh import scoring
 from whoosh.fields import ID, STORED, TEXT, Schema
 
-from .analysis import fold_analyzer, ref_analyzer, syllable_analyzer, word_analyzer
+from .analysis import (
+    fold_analyzer,
+    pair_analyzer,
+    pair_fold_analyzer,
+    ref_analyzer,
+    syllable_analyzer,
+    word_analyzer,
+)
 
 # Bump when normalisation, segmentation, reference recognition or the schema
 # change in a way that alters what is indexed.  An index built with another
 # version is rebuilt by the next ``bantin index``.
-ANALYSIS_VERSION = "2026.11.1"
+ANALYSIS_VERSION = "2026.11.2"
 
 
 def build_schema() -> Schema:
@@ -18,6 +25,7 @@ def build_schema() -> Schema:
 
     * ``syl`` / ``title``: canonical syllables, diacritics kept: exact matches, phrases.
     * ``fold`` / ``title_fold``: syllables without diacritics: "ket luan 21".
+    * ``pair`` / ``pair_fold``: adjacent syllable pairs: adjacency counts, as cheap terms.
     * ``word``: pyvi compound words over title and body: words outrank scattered syllables.
     * ``ref``: document-reference keys at their spans: "Kết luận 21" is one term.
     """
@@ -27,6 +35,8 @@ def build_schema() -> Schema:
         title_fold=TEXT(analyzer=fold_analyzer()),
         syl=TEXT(analyzer=syllable_analyzer(), chars=True),
         fold=TEXT(analyzer=fold_analyzer()),
+        pair=TEXT(analyzer=pair_analyzer(), phrase=False),
+        pair_fold=TEXT(analyzer=pair_fold_analyzer(), phrase=False),
         word=TEXT(analyzer=word_analyzer(), phrase=False),
         ref=TEXT(analyzer=ref_analyzer(), chars=True),
         body=STORED(),

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import pickle
 import threading
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -19,9 +19,10 @@ from whoosh import index as windex
 from whoosh import query as wq
 
 from . import layout, vocab
-from .errors import DocumentNotFound, IndexCorruptError, QueryError
+from .errors import BantinError, DocumentNotFound, IndexCorruptError, QueryError
 from .models import Document, Hit, SearchResult
 from .query import QueryPlan, read_query
+from .rerank import RERANK_DEPTH, Candidate, idf, rerank
 from .schema import weighting
 from .snippets import Terms, make_snippet
 
@@ -37,6 +38,24 @@ class RefCount:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def corrupt(root: Path, err: Exception) -> IndexCorruptError:
+    return IndexCorruptError(
+        f"index at '{root}' is corrupt ({err.__class__.__name__}): "
+        f"rebuild it with `bantin index --rebuild --index {root}`"
+    )
+
+
+@contextmanager
+def _reading(root: Path):
+    """Turn a failure while reading index files into IndexCorruptError."""
+    try:
+        yield
+    except BantinError:
+        raise
+    except Exception as e:  # damaged files surface as struct, zlib, pickle or plain errors
+        raise corrupt(root, e) from e
 
 
 def _date(value) -> _dt.date | None:
@@ -57,11 +76,8 @@ class _Open:
             self.ix = windex.open_dir(str(gen.path))
             self.searcher = self.ix.searcher(weighting=weighting())
             self.vocab = vocab.load(gen.path)
-        except (OSError, EOFError, ValueError, KeyError, AttributeError, pickle.UnpicklingError, windex.IndexError) as e:
-            raise IndexCorruptError(
-                f"index at '{gen.root}' is corrupt ({e.__class__.__name__}): "
-                f"rebuild it with `bantin index --rebuild --index {gen.root}`"
-            ) from None
+        except Exception as e:  # whoosh raises many kinds (struct, zlib, pickle, plain Exception)
+            raise corrupt(gen.root, e) from e
 
     def close(self) -> None:
         self.searcher.close()
@@ -140,7 +156,8 @@ class Searcher:
             o = self._current()
             plan = read_query(query, o.vocab)
             flt = self._cites_filter(cites) if cites else None
-            return self._run(o, plan, limit, flt)
+            with _reading(self.root):
+                return self._run(o, plan, limit, flt)
 
     @staticmethod
     def _cites_filter(cites: str) -> wq.Query:
@@ -156,24 +173,30 @@ class Searcher:
 
     def _run(self, o: _Open, plan: QueryPlan, limit: int, flt) -> SearchResult:
         s = o.searcher
-        res = s.search(plan.all_query, limit=limit, filter=flt)
-        total = len(res)
-        ranked = [(h.docnum, h.score) for h in res]
         mode, notice = "all", None
-        if total == 0 and plan.needs_ref:
-            labels = ", ".join(r.label for r in plan.refs)
-            mode, notice = "ref", f"no bulletin in the index cites {labels}"
-        elif plan.long and total < limit:
-            best = s.search(plan.best_query, limit=limit, filter=flt)
-            seen = {d for d, _ in ranked}
-            extra = [(h.docnum, h.score) for h in best if h.docnum not in seen][: limit - len(ranked)]
-            if extra:
-                ranked += extra
-                total = max(total, len(best))
-                mode = "best"
+        if plan.long and s.search(plan.every_query, limit=limit, filter=flt).scored_length() < limit:
+            # A long question on which "every word" finds too little: best match.
+            ranked, total = self._best(s, plan, limit, flt)
+            mode = "best"
+        else:
+            res = s.search(plan.all_query, limit=limit, filter=flt)
+            total = len(res)
+            ranked = [(h.docnum, h.score) for h in res]
+            if total == 0 and plan.needs_ref:
+                labels = ", ".join(r.label for r in plan.refs)
+                mode, notice = "ref", f"no bulletin in the index cites {labels}"
         terms = Terms(frozenset(plan.norms), frozenset(plan.folds), frozenset(plan.ref_keys))
         hits = [self._hit(s.stored_fields(d), score, terms) for d, score in ranked]
         return SearchResult(plan.text, total, hits, mode, notice)
+
+    @staticmethod
+    def _best(s, plan: QueryPlan, limit: int, flt) -> tuple[list[tuple[int, float]], int]:
+        res = s.search(plan.best_query, limit=max(limit, RERANK_DEPTH), filter=flt)
+        n = s.doc_count_all()
+        weights = {t: idf(n, s.doc_frequency(plan.best_field, t)) for t in plan.best_terms}
+        pairs = {p: weights.get(p[0], 0.0) + weights.get(p[1], 0.0) for p in plan.best_pairs}
+        cands = [Candidate(h.docnum, h.score, h.get("body") or "") for h in res]
+        return rerank(cands, weights, plan.plain, pairs)[:limit], res.estimated_length()
 
     @staticmethod
     def _hit(fields: dict, score: float, terms: Terms) -> Hit:
@@ -192,7 +215,7 @@ class Searcher:
 
     def get(self, doc_id: str) -> Document:
         """The stored bulletin ``doc_id``; raises :class:`~searcher.errors.DocumentNotFound`."""
-        with self._lock:
+        with self._lock, _reading(self.root):
             s = self._current().searcher
             docnum = s.document_number(id=doc_id)
             if docnum is None:
@@ -222,7 +245,7 @@ class Searcher:
         if query and query.strip():
             wanted_keys = {k for r in find_refs(query) for k in r.keys()}
             needle = fold(query.strip())
-        with self._lock:
+        with self._lock, _reading(self.root):
             reader = self._current().searcher.reader()
             out = []
             for bkey, info in reader.iter_field("ref"):

@@ -31,18 +31,18 @@ def match_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
     A cited reference is one span; neighbouring matched syllables (separated
     only by a space or hyphen) merge into one span, so "Kết luận" is one mark.
     """
-    spans: list[tuple[int, int]] = []
+    ref_spans: list[tuple[int, int]] = []
     if terms.ref_keys:
         from .refs import find_refs
 
         for ref in find_refs(text):
             if terms.ref_keys.intersection(ref.keys()):
-                spans.append((ref.start, ref.end))
+                ref_spans.append((ref.start, ref.end))
+    spans = list(ref_spans)
     for m in SYLLABLE_RE.finditer(text):
-        s = m.group()
-        n = norm_syllable(s)
+        n = norm_syllable(m.group())
         if n in terms.norms or fold(n) in terms.folds:
-            if not any(a <= m.start() < b for a, b in spans):
+            if not any(a <= m.start() < b for a, b in ref_spans):
                 spans.append((m.start(), m.end()))
     spans.sort()
     merged: list[tuple[int, int]] = []

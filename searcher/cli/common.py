@@ -94,7 +94,8 @@ index_option = click.option(
 corpus_option = click.option(
     "--corpus",
     "corpus_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    # Not file_okay=False: the library's CorpusError gives the documented exit code 6.
+    type=click.Path(path_type=Path),
     default=default_corpus,
     show_default="./corpus or $BANTIN_CORPUS",
     help="Corpus folder (*.txt bulletins and/or *.jsonl records).",
@@ -106,13 +107,25 @@ def echo_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def stderr_console():
+def _console(stderr: bool):
+    """A rich console that prints text as given.
+
+    ``markup`` and ``emoji`` are off because file names, queries and titles are
+    data: ``[bold]x.txt`` or ``x:thumbs_up:.txt`` must print as written.  Output
+    that is not a terminal (a pipe, a file) is not hard-wrapped at 80 columns,
+    so one result stays on one line for grep.
+    """
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(
+        stderr=stderr, highlight=False, markup=False, emoji=False, soft_wrap=not stream.isatty()
+    )
+
+
+def stderr_console():
+    return _console(stderr=True)
 
 
 def stdout_console():
-    from rich.console import Console
-
-    return Console(highlight=False)
+    return _console(stderr=False)
