@@ -41,6 +41,7 @@ REF_BOOST = 10.0  # a cited document reference
 SPECIFIC_REF_SHARE = 0.2  # the same reference written with its symbol (21-KL/TW)
 LONG_QUERY_UNITS = 5  # from this many units on, a query may fall back to best match
 BEST_ADJACENT_BONUS = 0.5  # adjacency in the best-match reading
+BEST_TITLE_BOOST = 1.0  # a title term in the best-match reading
 
 # Interrogatives carry no topic: a best-match reading leaves them out.
 QUESTION_WORDS = frozenset(
@@ -342,7 +343,7 @@ def _bonus_queries(units: list[Unit]) -> list[wq.Query]:
     return out
 
 
-def _best_match(units: list[Unit], plain: bool) -> tuple[str, list[str], list[tuple[str, str]], wq.Query]:
+def _best_match(units: list[Unit], plain: bool) -> tuple[str, list[str], list[tuple], list[tuple], wq.Query]:
     """The best-match reading: any term may match (body or title), adjacent
     query syllables adjacent in the text add a bonus, references count.
 
@@ -362,15 +363,16 @@ def _best_match(units: list[Unit], plain: bool) -> tuple[str, list[str], list[tu
         seq.extend(key(s) for s in u.syls)
     terms = [t for t in dict.fromkeys(t for t in seq if t) if t not in stop]
     pairs = dict.fromkeys((a, b) for a, b in zip(seq, seq[1:]) if a and b)
+    triples = dict.fromkeys((a, b, c) for a, b, c in zip(seq, seq[1:], seq[2:]) if a and b and c)
     subs: list[wq.Query] = [wq.Term(fld, t) for t in terms]
-    subs += [wq.Term(tfld, t) for t in terms]
+    subs += [wq.Term(tfld, t, boost=BEST_TITLE_BOOST) for t in terms]
     pfld = "pair_fold" if plain else "pair"
     subs += [wq.Term(pfld, f"{a} {b}", boost=BEST_ADJACENT_BONUS) for a, b in pairs]
     subs += refs
     if not subs:  # only question words: search them after all
         subs = [wq.Term(fld, t) for t in dict.fromkeys(t for t in seq if t)]
         terms = [t for t in dict.fromkeys(t for t in seq if t)]
-    return fld, terms, list(pairs), wq.Or(subs)
+    return fld, terms, list(pairs), list(triples), wq.Or(subs)
 
 
 def _every_word(units: list[Unit], plain: bool) -> wq.Query:
@@ -405,6 +407,7 @@ class QueryPlan:
     best_field: str = "syl"  # the field whose terms the best-match reading uses
     best_terms: list[str] = field(default_factory=list)
     best_pairs: list[tuple[str, str]] = field(default_factory=list)
+    best_triples: list[tuple[str, str, str]] = field(default_factory=list)
     every_query: wq.Query | None = None  # every word, one cheap clause each: does "all" find enough?
 
     @property
@@ -460,7 +463,7 @@ def read_query(text: str, voc: Vocabulary | None = None) -> QueryPlan:
     bonus = _bonus_queries(flat)
     required = group_queries[0] if len(group_queries) == 1 else wq.And(group_queries)
     all_q = wq.AndMaybe(required, wq.Or(bonus)) if bonus else required
-    best_field, best_terms, best_pairs, best_q = _best_match(flat, plain)
+    best_field, best_terms, best_pairs, best_triples, best_q = _best_match(flat, plain)
     every_q = _every_word(flat, plain)
     if negatives:
         neg = wq.Or([_negative_query(u) for u in negatives])
@@ -468,7 +471,7 @@ def read_query(text: str, voc: Vocabulary | None = None) -> QueryPlan:
         best_q = wq.AndNot(best_q, neg)
         every_q = wq.AndNot(every_q, neg)
 
-    plan = QueryPlan(text, groups, negatives, all_q, best_q, plain=plain, best_field=best_field, best_terms=best_terms, best_pairs=best_pairs, every_query=every_q)
+    plan = QueryPlan(text, groups, negatives, all_q, best_q, plain=plain, best_field=best_field, best_terms=best_terms, best_pairs=best_pairs, best_triples=best_triples, every_query=every_q)
     for u in flat:
         if u.kind == "ref":
             plan.refs.append(u.ref)

@@ -8,7 +8,8 @@ one) three shares of the query's IDF mass:
 
 * the query terms found in the passage's best sentence;
 * the query terms found in its best window of :data:`WINDOW` syllables;
-* the query's adjacent syllable pairs found adjacent in the passage.
+* the query's runs of three syllables found as such in the passage (adjacent
+  pairs already count in the first stage, through the ``pair`` field).
 
 It runs on the top candidates only, on stored text, with the same syllable
 normalisation the index used (no word segmentation).
@@ -27,7 +28,7 @@ from .normalise import SYLLABLE_RE, fold, norm_syllable
 RERANK_DEPTH = 30  # candidates re-scored
 SENTENCE_WEIGHT = 0.5  # best sentence's share of the query's IDF mass
 WINDOW_WEIGHT = 0.5  # best window's share
-ADJACENCY_WEIGHT = 0.25  # share of the query's adjacent pairs found adjacent
+TRIPLE_WEIGHT = 0.5  # share of the query's runs of three syllables found as such
 WINDOW = 30  # syllables
 WINDOW_STEP = 5
 
@@ -65,26 +66,27 @@ def best_window_coverage(sentences: list[list[str]], weights: dict[str, float]) 
     return best
 
 
-def adjacency(sentences: list[list[str]], pairs: dict[tuple[str, str], float]) -> float:
-    """IDF mass of the query's adjacent syllable pairs that stand adjacent in the passage."""
-    if not pairs:
+def adjacency(sentences: list[list[str]], ngrams: dict[tuple, float]) -> float:
+    """IDF mass of the query's n-grams (pairs, triples) that stand as such in the passage."""
+    if not ngrams:
         return 0.0
-    found = {p for toks in sentences for p in zip(toks, toks[1:]) if p in pairs}
-    return sum(pairs[p] for p in found)
+    n = len(next(iter(ngrams)))
+    found = {g for toks in sentences for g in zip(*(toks[i:] for i in range(n))) if g in ngrams}
+    return sum(ngrams[g] for g in found)
 
 
 def rerank(
     cands: list[Candidate],
     weights: dict[str, float],
     folded: bool,
-    pairs: dict[tuple[str, str], float] | None = None,
+    triples: dict[tuple[str, str, str], float] | None = None,
 ) -> list[tuple[int, float]]:
-    """Re-score candidates: BM25F / top BM25F + weighted coverage and adjacency shares."""
+    """Re-score candidates: BM25F / top BM25F + weighted coverage and triple shares."""
     if not cands:
         return []
-    pairs = pairs or {}
+    triples = triples or {}
     total = sum(weights.values()) or 1.0
-    pair_total = sum(pairs.values()) or 1.0
+    triple_total = sum(triples.values()) or 1.0
     top = max(c.score for c in cands) or 1.0
     scored = []
     for c in cands:
@@ -92,7 +94,7 @@ def rerank(
         score = c.score / top
         score += SENTENCE_WEIGHT * best_sentence_coverage(sents, weights) / total
         score += WINDOW_WEIGHT * best_window_coverage(sents, weights) / total
-        score += ADJACENCY_WEIGHT * adjacency(sents, pairs) / pair_total
+        score += TRIPLE_WEIGHT * adjacency(sents, triples) / triple_total
         scored.append((c.docnum, score))
     scored.sort(key=lambda x: -x[1])
     return scored

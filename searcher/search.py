@@ -194,9 +194,9 @@ class Searcher:
         res = s.search(plan.best_query, limit=max(limit, RERANK_DEPTH), filter=flt)
         n = s.doc_count_all()
         weights = {t: idf(n, s.doc_frequency(plan.best_field, t)) for t in plan.best_terms}
-        pairs = {p: weights.get(p[0], 0.0) + weights.get(p[1], 0.0) for p in plan.best_pairs}
+        triples = {g: sum(weights.get(t, 0.0) for t in g) for g in plan.best_triples}
         cands = [Candidate(h.docnum, h.score, h.get("body") or "") for h in res]
-        return rerank(cands, weights, plan.plain, pairs)[:limit], res.estimated_length()
+        return rerank(cands, weights, plan.plain, triples)[:limit], res.estimated_length()
 
     @staticmethod
     def _hit(fields: dict, score: float, terms: Terms) -> Hit:
