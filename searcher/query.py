@@ -47,6 +47,9 @@ BEST_TITLE_BOOST = 1.0  # a title term in the best-match reading
 QUESTION_WORDS = frozenset(
     "gì nào ai đâu sao mấy bao nhiêu không hay chưa thế vậy à ư nhỉ chăng".split()
 )
+# Words that make a query a question (a question need not hold every word).
+_ASKING = frozenset("gì nào ai đâu mấy nhiêu".split())
+_ASKING_PLAIN = frozenset("gi nao dau nhieu".split())
 
 
 # --- 1. syntax ---------------------------------------------------------------
@@ -413,6 +416,14 @@ class QueryPlan:
     @property
     def long(self) -> bool:
         return sum(len(g) for g in self.groups) >= LONG_QUERY_UNITS
+
+    @property
+    def question(self) -> bool:
+        """Asked as a question ("…?", "là gì", "bao nhiêu"): its answer need not hold every word."""
+        if "?" in self.text:
+            return True
+        asking = _ASKING_PLAIN if self.plain else _ASKING
+        return any(s.norm in asking for g in self.groups for u in g for s in u.syls)
 
     @property
     def needs_ref(self) -> bool:

@@ -185,6 +185,9 @@ class Searcher:
             if total == 0 and plan.needs_ref:
                 labels = ", ".join(r.label for r in plan.refs)
                 mode, notice = "ref", f"no bulletin in the index cites {labels}"
+            elif plan.question and total < limit:
+                ranked, total = self._best(s, plan, limit, flt)
+                mode = "best"
         terms = Terms(frozenset(plan.norms), frozenset(plan.folds), frozenset(plan.ref_keys))
         hits = [self._hit(s.stored_fields(d), score, terms) for d, score in ranked]
         return SearchResult(plan.text, total, hits, mode, notice)
