@@ -11,7 +11,10 @@
 A job builds or updates a *new* generation and then renames ``CURRENT`` into
 place, so a reader sees either the old index or the new one, never a half-made
 one, whatever moment the job is killed at.  Unchanged segment files are shared
-between generations by hard links (whoosh never rewrites a segment file).
+between generations by hard links (whoosh never rewrites a segment file; its
+deletions live in the generation's own TOC).  The next job removes what a
+killed one left: ``.tmp`` folders, and finished generations newer than the
+live one (never published, so no reader can have them open).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from .errors import IndexCorruptError, IndexLockedError, IndexMissingError
 
@@ -88,7 +92,7 @@ def current_generation(root: Path) -> Generation:
     try:
         name = pointer.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        if any(root.glob(GEN_PREFIX + "*")) or (root / "_MAIN_1.toc").exists():
+        if _finished_generations(root) or (root / "_MAIN_1.toc").exists():
             raise IndexCorruptError(
                 f"index at '{root}' has no CURRENT pointer: rebuild it with `bantin index --rebuild --index {root}`"
             ) from None
@@ -110,7 +114,7 @@ def current_token(root: Path) -> str | None:
     """Cheap check of which generation is live (used to notice a new commit)."""
     try:
         return (Path(root) / CURRENT).read_text(encoding="utf-8").strip()
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         return None
 
 
@@ -128,14 +132,20 @@ def new_generation(root: Path) -> Generation:
     return Generation(root, name)
 
 
-def link_copy(src: Path, dst: Path) -> None:
-    """Copy a generation's files into ``dst`` by hard links (copy where links fail)."""
+def link_copy(src: Path, dst: Path, skip: Iterable[str] = ()) -> None:
+    """Copy a generation's files into ``dst`` by hard links (copy where links fail).
+
+    Names in ``skip`` and whoosh's lock files are left out: a new generation
+    gets its own metadata and its own lock.
+    """
+    skip = set(skip)
     for p in src.iterdir():
-        if p.is_file():
-            try:
-                os.link(p, dst / p.name)
-            except OSError:
-                shutil.copy2(p, dst / p.name)
+        if not p.is_file() or p.name in skip or p.name.endswith("_WRITELOCK"):
+            continue
+        try:
+            os.link(p, dst / p.name)
+        except OSError:
+            shutil.copy2(p, dst / p.name)
 
 
 def publish(gen: Generation) -> Generation:
@@ -151,28 +161,54 @@ def publish(gen: Generation) -> Generation:
     return final
 
 
-def collect_garbage(root: Path) -> None:
-    """Remove unfinished generations and all but the newest finished ones."""
-    live = current_token(root)
-    finished = []
+def _finished_generations(root: Path) -> list[Generation]:
+    """Complete generation folders (not ``.tmp``), oldest first."""
+    found = []
     for p in root.glob(GEN_PREFIX + "*"):
-        if p.name.endswith(".tmp"):
-            shutil.rmtree(p, ignore_errors=True)
-        elif p.is_dir():
-            finished.append(p)
-    finished.sort(key=lambda p: p.name)
-    for p in finished[:-KEEP_GENERATIONS]:
-        if p.name != live:
-            shutil.rmtree(p, ignore_errors=True)
+        if p.name.endswith(".tmp") or not p.is_dir():
+            continue
+        try:
+            found.append(Generation(root, p.name))
+        except ValueError:
+            continue
+    return sorted(found, key=lambda g: g.number)
+
+
+def collect_garbage(root: Path) -> None:
+    """Remove what no reader can need: unfinished generations, finished ones that
+    were never made live (a job killed between its rename and ``CURRENT``), and
+    all but the newest ``KEEP_GENERATIONS`` up to the live one.
+
+    Call it only while holding the :class:`WriteLock`.  Without a readable
+    ``CURRENT`` nothing finished is removed.
+    """
+    root = Path(root)
+    for p in root.glob(GEN_PREFIX + "*.tmp"):
+        shutil.rmtree(p, ignore_errors=True)
     for p in root.glob(CURRENT + ".*.tmp"):
         p.unlink(missing_ok=True)
+    live = current_token(root)
+    finished = _finished_generations(root)
+    live_gen = next((g for g in finished if g.name == live), None)
+    if live_gen is None:
+        return
+    older = [g for g in finished if g.number < live_gen.number]
+    doomed = [g for g in finished if g.number > live_gen.number]
+    doomed += older[: max(len(older) - (KEEP_GENERATIONS - 1), 0)]
+    for g in doomed:
+        shutil.rmtree(g.path, ignore_errors=True)
 
 
 class WriteLock:
     """An exclusive, kernel-held lock on ``index/LOCK``.
 
-    ``flock`` is released when the holder dies, even by SIGKILL, so a lock can
-    never go stale; the file's content (pid, start time) is only for messages.
+    ``flock`` belongs to the open file, and the kernel drops it when the last
+    descriptor of that file closes, so a job killed even by SIGKILL never
+    leaves a stale lock behind.  The descriptor is opened close-on-exec, and
+    the index job's forked workers close their copy at once (and are killed by
+    the kernel with the job), so no other process keeps it alive.  The file's content (pid, start time) is only for
+    messages: ``LOCK`` itself may stay on disk forever, it means nothing unless
+    a live process holds the lock.
     """
 
     def __init__(self, root: Path, wait: float = 0.0):
@@ -182,29 +218,33 @@ class WriteLock:
 
     def __enter__(self) -> "WriteLock":
         self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / LOCK
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            self._acquire(fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "since": time.time()}).encode(), 0)
+        self._fd = fd
+        return self
+
+    def _acquire(self, fd: int) -> None:
         deadline = time.monotonic() + max(self.wait, 0.0)
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
+                return
             except OSError as e:
-                if e.errno not in (errno.EAGAIN, errno.EACCES):
-                    os.close(fd)
+                if e.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                     raise
-                if time.monotonic() >= deadline:
-                    holder = _read_holder(fd)
-                    os.close(fd)
-                    raise IndexLockedError(
-                        f"another index job{holder} is writing '{self.root}': "
-                        "wait for it, or pass --wait SECONDS"
-                    ) from None
-                time.sleep(0.1)
-        os.ftruncate(fd, 0)
-        os.write(fd, json.dumps({"pid": os.getpid(), "since": time.time()}).encode())
-        self._fd = fd
-        return self
+            if time.monotonic() >= deadline:
+                raise IndexLockedError(_locked_message(self.root, fd, self.wait))
+            time.sleep(0.05)
+
+    def fileno(self) -> int | None:
+        """The locked descriptor (None when not held): forked helpers must close it."""
+        return self._fd
 
     def __exit__(self, *exc) -> None:
         if self._fd is not None:
@@ -213,9 +253,31 @@ class WriteLock:
             self._fd = None
 
 
-def _read_holder(fd: int) -> str:
+def _locked_message(root: Path, fd: int, wait: float) -> str:
+    """One line: who holds the lock, and what to do."""
+    pid = _read_holder(fd)
+    waited = f" after waiting {wait:g} s" if wait > 0 else ""
+    if pid is not None and not _alive(pid):
+        return (
+            f"index '{root}' is still locked by a leftover process of a dead job (pid {pid}){waited}: "
+            f"end it (`fuser -k {root / LOCK}`) and run the job again"
+        )
+    who = f" (pid {pid})" if pid is not None else ""
+    return f"another index job{who} is writing '{root}'{waited}: wait for it, or pass --wait SECONDS"
+
+
+def _read_holder(fd: int) -> int | None:
     try:
-        data = json.loads(os.pread(fd, 200, 0) or b"{}")
-        return f" (pid {int(data['pid'])})"
+        return int(json.loads(os.pread(fd, 200, 0) or b"{}")["pid"])
     except (ValueError, KeyError, TypeError, OSError):
-        return ""
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -11,16 +11,17 @@ from .common import corpus_option, echo_json, handle_errors, index_option, json_
 
 
 class _Bar:
-    """A rich progress bar: documents, MB/s and ETA (only on a terminal)."""
+    """A rich progress bar on stderr: documents, MB/s and ETA, then "writing" while
+    the analysed documents are written out and the new generation is published."""
 
     def __init__(self):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         self.progress = Progress(
-            TextColumn("indexing"),
+            TextColumn("{task.description:<9}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("docs  {task.fields[rate]:.2f} MB/s"),
+            TextColumn("docs  {task.fields[rate]:5.2f} MB/s"),
             TimeRemainingColumn(),
             console=stderr_console(),
             transient=True,
@@ -37,9 +38,10 @@ class _Bar:
 
     def __call__(self, done: int, total: int, nbytes: int) -> None:
         if self.task is None:
-            self.task = self.progress.add_task("index", total=total, rate=0.0)
+            self.task = self.progress.add_task("indexing", total=total, rate=0.0)
         rate = nbytes / 1e6 / max(time.perf_counter() - self.t0, 1e-6)
-        self.progress.update(self.task, completed=done, rate=rate)
+        description = "writing" if done >= total else "indexing"
+        self.progress.update(self.task, completed=done, rate=rate, description=description)
 
 
 @click.command("index")
@@ -47,16 +49,22 @@ class _Bar:
 @index_option
 @click.option("--rebuild", is_flag=True, help="Build from scratch into a fresh generation and swap it in.")
 @click.option("--wait", type=click.FloatRange(0), default=0, metavar="SECONDS", help="Wait this long for another job's lock.")
-@click.option("--procs", type=click.IntRange(1, 64), default=None, help="Worker processes (default: every core).")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (for cron).")
+@click.option("--procs", type=click.IntRange(1, 64), default=None, help="Worker processes for analysis (default: every core, from 200 documents to analyse on).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors and skipped-file warnings (for cron).")
 @json_option
 @handle_errors
 def index_cmd(corpus_dir, index_dir, rebuild, wait, procs, quiet, as_json):
     """Bring the index in step with the corpus folder.
 
     Incremental by default: only added and changed bulletins are analysed,
-    removed ones are deleted.  The previous index keeps serving until the new
-    one is complete, whatever happens to this job.
+    removed ones are deleted; a bulletin whose file has become unreadable keeps
+    its indexed version.  The previous index keeps serving until the new one is
+    complete, whatever happens to this job (Ctrl-C, kill -9).  Indexes built
+    with older analysis rules are rebuilt by themselves, and it says why.
+
+    \b
+    Exit codes: 0 done, 5 another job holds the index (see --wait),
+    6 corpus missing, 130 interrupted (the old index still serves).
     """
     from ..indexer import update_index
 
