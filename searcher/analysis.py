@@ -41,15 +41,16 @@ __all__ = [
 ]
 
 
-def _token(positions, chars, removestops, mode, kwargs) -> Token:
-    return Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-
-
-class SyllableTokenizer(Tokenizer):
-    """Yields each syllable (run of letters/digits) as :func:`norm_syllable` of it."""
+class _SpanTokenizer(Tokenizer):
+    """Base of the tokenizers here: subclasses yield ``(text, pos, start, end)``
+    from :meth:`spans`; this turns them into whoosh tokens with positions and
+    character offsets."""
 
     def __eq__(self, other):
         return other.__class__ is self.__class__
+
+    def spans(self, value: str) -> Iterator[tuple[str, int, int, int]]:
+        raise NotImplementedError
 
     def __call__(
         self,
@@ -64,20 +65,27 @@ class SyllableTokenizer(Tokenizer):
         mode="",
         **kwargs,
     ) -> Iterator[Token]:
-        t = _token(positions, chars, removestops, mode, kwargs)
-        pos = start_pos
-        for m in SYLLABLE_RE.finditer(value):
-            t.original = m.group()
-            t.text = norm_syllable(t.original)
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for text, pos, start, end in self.spans(value):
+            t.text = text
             t.boost = 1.0
             t.stopped = False
+            if keeporiginal:
+                t.original = value[start:end]
             if positions:
-                t.pos = pos
-                pos += 1
+                t.pos = start_pos + pos
             if chars:
-                t.startchar = start_char + m.start()
-                t.endchar = start_char + m.end()
+                t.startchar = start_char + start
+                t.endchar = start_char + end
             yield t
+
+
+class SyllableTokenizer(_SpanTokenizer):
+    """Yields each syllable (run of letters/digits) as :func:`norm_syllable` of it."""
+
+    def spans(self, value):
+        for pos, m in enumerate(SYLLABLE_RE.finditer(value)):
+            yield norm_syllable(m.group()), pos, m.start(), m.end()
 
 
 class FoldFilter(Filter):
@@ -169,75 +177,27 @@ def word_spans(text: str) -> Iterator[tuple[str, int, int]]:
                 yield "_".join(norm_syllable(x) for x in syls), offset + s, offset + e
 
 
-class WordTokenizer(Tokenizer):
+class WordTokenizer(_SpanTokenizer):
     """pyvi compound words as single tokens (``đảng_viên``), index mode.
 
     Single syllables are left to the ``syl`` field.  Query words are built
     from the index's own vocabulary instead (no pyvi at query time).
     """
 
-    def __eq__(self, other):
-        return other.__class__ is self.__class__
-
-    def __call__(
-        self,
-        value,
-        positions=False,
-        chars=False,
-        keeporiginal=False,
-        removestops=True,
-        start_pos=0,
-        start_char=0,
-        tokenize=True,
-        mode="",
-        **kwargs,
-    ) -> Iterator[Token]:
-        t = _token(positions, chars, removestops, mode, kwargs)
-        for i, (word, s, e) in enumerate(word_spans(value)):
-            t.text = word
-            t.boost = 1.0
-            t.stopped = False
-            if positions:
-                t.pos = start_pos + i
-            if chars:
-                t.startchar = start_char + s
-                t.endchar = start_char + e
-            yield t
+    def spans(self, value):
+        for pos, (word, start, end) in enumerate(word_spans(value)):
+            yield word, pos, start, end
 
 
-class RefTokenizer(Tokenizer):
+class RefTokenizer(_SpanTokenizer):
     """Document-reference keys (``kl:21``, ``kl:21/tw``) at the reference's span."""
 
-    def __eq__(self, other):
-        return other.__class__ is self.__class__
-
-    def __call__(
-        self,
-        value,
-        positions=False,
-        chars=False,
-        keeporiginal=False,
-        removestops=True,
-        start_pos=0,
-        start_char=0,
-        tokenize=True,
-        mode="",
-        **kwargs,
-    ) -> Iterator[Token]:
+    def spans(self, value):
         from .refs import find_refs
 
-        t = _token(positions, chars, removestops, mode, kwargs)
-        for i, ref in enumerate(find_refs(value)):
+        for pos, ref in enumerate(find_refs(value)):
             for key in ref.keys():
-                t.text = key
-                t.boost = 1.0
-                t.stopped = False
-                if positions:
-                    t.pos = start_pos + i
-                if chars:
-                    t.startchar = start_char + ref.start
-                    t.endchar = start_char + ref.end
-                yield t
+                yield key, pos, ref.start, ref.end
 
 
 def syllable_analyzer():
