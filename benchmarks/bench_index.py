@@ -422,7 +422,7 @@ def write_report(path: Path, res: dict, argv: list[str]) -> None:
     if q["no_hits"]:
         lines += [f"Queries with no hits: {', '.join(q['no_hits'])}", ""]
     targets = [
-        (f"full build ≥ 1.6× faster than one process", speedup >= 1.6,
+        ("full build ≥ 1.6× faster than one process", speedup >= 1.6,
          f"{speedup:.2f}× wall (CPU: 1 proc {ser['cpu']:.0f} s, {res['procs']} procs {par['cpu']:.0f} s; "
          f"others used {ser['others_cores']:.2f} / {par['others_cores']:.2f} cores meanwhile)"),
         ("incremental, nothing changed < 5 s", inc["none"]["wall"] < 5, f"{inc['none']['wall']:.1f} s"),

@@ -7,7 +7,6 @@ import click
 from ..errors import IndexMissingError
 from .common import (
     NO_RESULTS,
-    BantinCliError,
     corpus_option,
     echo_json,
     handle_errors,
