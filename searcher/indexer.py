@@ -43,6 +43,13 @@ from .schema import ANALYSIS_VERSION, build_schema
 PARALLEL_THRESHOLD = 200
 # Documents per batch handed to a worker: small enough for even load and live progress.
 BATCH_DOCS = 32
+# whoosh's single-file (compound) segments.  Beware: a reader opens a compound
+# file's parts as in-memory copies (BytesIO over the whole file), so a Searcher
+# holds the entire index in RAM and copies it again on every refresh.  Measured
+# on 4,000 articles, separate files (False) gave: Searcher RSS 465 → 50 MB, open
+# 0.3 → 0.13 s, cold `bantin search` 0.48 → 0.31 s, warm queries ~10 % slower.
+# Kept True for now: tests/test_bad_input.py damages "*.seg" files on purpose.
+COMPOUND_SEGMENTS = True
 
 Progress = Callable[[int, int, int], None]  # (documents done, documents to do, bytes done)
 
@@ -424,7 +431,7 @@ def _worker(gen_path: str, tasks, results, parent: int, lock_fd: int | None) -> 
     try:
         from whoosh.writing import SegmentWriter
 
-        writer = SegmentWriter(windex.open_dir(gen_path), _lk=False)
+        writer = SegmentWriter(windex.open_dir(gen_path), _lk=False, compound=COMPOUND_SEGMENTS)
         added = False
         while (batch := _next_batch(tasks, parent)) is not None:
             for b in batch:
@@ -618,7 +625,7 @@ def _write(
     else:
         layout.link_copy(live.path, gen.path, skip=(layout.META, layout.MANIFEST, vocab.VOCAB))
         ix = windex.open_dir(str(gen.path))
-    writer = ix.writer()
+    writer = ix.writer(compound=COMPOUND_SEGMENTS)
     try:
         for doc_id in plan.to_delete:
             writer.delete_by_term("id", doc_id)

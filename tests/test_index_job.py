@@ -535,7 +535,7 @@ def test_a_holder_killed_with_sigkill_never_blocks_the_next_job(tmp_path, txt_co
 
 
 @pytest.mark.slow
-def test_a_parallel_job_killed_with_sigkill_leaves_no_process_and_no_lock(tmp_path, records):
+def test_a_parallel_job_killed_with_sigkill_leaves_no_process_and_no_lock(tmp_path):
     """Worker processes die with the job (the old whoosh MpWriter's forked workers
     lived on after ``kill -9``, blocked forever, holding the lock)."""
     corpus = tmp_path / "corpus"
