@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from whoosh import collectors
 from whoosh import index as windex
 from whoosh import query as wq
 
@@ -56,6 +57,17 @@ def _reading(root: Path):
         raise
     except Exception as e:  # damaged files surface as struct, zlib, pickle or plain errors
         raise corrupt(root, e) from e
+
+
+def _top(s, q, limit: int, flt):
+    """The exact top ``limit`` documents.  whoosh's default collector prunes with
+    block quality and ``Matcher.replace``, which for an AND of ORs can drop a
+    document scoring higher than ones it keeps; both are turned off."""
+    top = collectors.TopCollector(limit=limit, usequality=False)
+    top.replace = 0
+    c = collectors.FilterCollector(top, allow=flt) if flt is not None else top
+    s.search_with_collector(q, c)
+    return c.results()
 
 
 def _date(value) -> _dt.date | None:
@@ -174,12 +186,12 @@ class Searcher:
     def _run(self, o: _Open, plan: QueryPlan, limit: int, flt) -> SearchResult:
         s = o.searcher
         mode, notice = "all", None
-        if plan.long and s.search(plan.every_query, limit=limit, filter=flt).scored_length() < limit:
+        if plan.long and _top(s, plan.every_query, limit, flt).scored_length() < limit:
             # A long question on which "every word" finds too little: best match.
             ranked, total = self._best(s, plan, limit, flt)
             mode = "best"
         else:
-            res = s.search(plan.all_query, limit=limit, filter=flt)
+            res = _top(s, plan.all_query, limit, flt)
             total = len(res)
             ranked = [(h.docnum, h.score) for h in res]
             if total == 0 and plan.needs_ref:
@@ -194,7 +206,7 @@ class Searcher:
 
     @staticmethod
     def _best(s, plan: QueryPlan, limit: int, flt) -> tuple[list[tuple[int, float]], int]:
-        res = s.search(plan.best_query, limit=max(limit, RERANK_DEPTH), filter=flt)
+        res = _top(s, plan.best_query, max(limit, RERANK_DEPTH), flt)
         n = s.doc_count_all()
         weights = {t: idf(n, s.doc_frequency(plan.best_field, t)) for t in plan.best_terms}
         triples = {g: sum(weights.get(t, 0.0) for t in g) for g in plan.best_triples}
