@@ -37,6 +37,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -441,7 +442,8 @@ def write_report(path: Path, res: dict, argv: list[str]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=None, help="use only the first N articles of the category")
-    ap.add_argument("--work", type=Path, default=HERE / "work" / "bench_index", help="scratch folder")
+    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bantin-bench-index",
+                    help="scratch folder, outside the project (it gets a copy of the articles and ~2 GB of indexes)")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "bench_index.md")
     ap.add_argument("--procs", type=int, default=None, help="worker processes for the parallel build (default: every core)")
     ap.add_argument("--mpwriter", action="store_true", help="also time the previous implementation (whoosh MpWriter)")
