@@ -37,19 +37,19 @@ from whoosh import index as windex
 from . import layout, vocab
 from .errors import BadDocument, BantinError, IndexCorruptError, IndexMissingError
 from .schema import ANALYSIS_VERSION, build_schema
+from .sidecar import TeeWriter
 
 # With procs=None, below this many documents to analyse one process does it all:
 # starting workers (each imports pyvi, ~2 s) costs more than it saves.
 PARALLEL_THRESHOLD = 200
 # Documents per batch handed to a worker: small enough for even load and live progress.
 BATCH_DOCS = 32
-# whoosh's single-file (compound) segments.  Beware: a reader opens a compound
+# whoosh's single-file (compound) segments: off.  A reader opens a compound
 # file's parts as in-memory copies (BytesIO over the whole file), so a Searcher
-# holds the entire index in RAM and copies it again on every refresh.  Measured
-# on 4,000 articles, separate files (False) gave: Searcher RSS 465 → 50 MB, open
-# 0.3 → 0.13 s, cold `bantin search` 0.48 → 0.31 s, warm queries ~10 % slower.
-# Kept True for now: tests/test_bad_input.py damages "*.seg" files on purpose.
-COMPOUND_SEGMENTS = True
+# would hold the entire index in RAM and copy it again on every refresh.
+# Measured on 4,000 articles, separate files gave: Searcher RSS 465 → 50 MB,
+# open 0.3 → 0.13 s, cold `bantin search` 0.48 → 0.31 s.
+COMPOUND_SEGMENTS = False
 
 Progress = Callable[[int, int, int], None]  # (documents done, documents to do, bytes done)
 
@@ -254,6 +254,9 @@ def _live_state(root: Path) -> tuple[layout.Generation | None, dict, str | None]
             manifest,
             f"analysis rules changed ({meta.get('analysis_version')} → {ANALYSIS_VERSION})",
         )
+    problem = layout.damage(gen, meta)
+    if problem:
+        return gen, manifest, f"index damaged ({problem})"
     count, problem = _live_count(gen)
     if problem:
         return gen, manifest, problem
@@ -429,9 +432,7 @@ def _worker(gen_path: str, tasks, results, parent: int, lock_fd: int | None) -> 
     _die_with_parent(parent)
     pid = os.getpid()
     try:
-        from whoosh.writing import SegmentWriter
-
-        writer = SegmentWriter(windex.open_dir(gen_path), _lk=False, compound=COMPOUND_SEGMENTS)
+        writer = TeeWriter(windex.open_dir(gen_path), _lk=False, compound=COMPOUND_SEGMENTS)
         added = False
         while (batch := _next_batch(tasks, parent)) is not None:
             for b in batch:
@@ -625,7 +626,7 @@ def _write(
     else:
         layout.link_copy(live.path, gen.path, skip=(layout.META, layout.MANIFEST, vocab.VOCAB))
         ix = windex.open_dir(str(gen.path))
-    writer = ix.writer(compound=COMPOUND_SEGMENTS)
+    writer = TeeWriter(ix, compound=COMPOUND_SEGMENTS)
     try:
         for doc_id in plan.to_delete:
             writer.delete_by_term("id", doc_id)
@@ -670,6 +671,7 @@ def _finish_generation(gen: layout.Generation, plan: _Plan, corpus: Path, docume
             "built_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "corpus": str(corpus.resolve()),
             "documents": documents,
+            "files": layout.file_sizes(gen.path),
         },
     )
     return layout.publish(gen)

@@ -81,6 +81,30 @@ def write_json(path: Path, data: dict) -> None:
     write_atomic(path, json.dumps(data, ensure_ascii=False))
 
 
+def file_sizes(path: Path) -> dict[str, int]:
+    """Sizes of a generation's files, recorded in its ``meta.json`` (``files``)."""
+    return {
+        p.name: p.stat().st_size
+        for p in sorted(path.iterdir())
+        if p.is_file() and p.name != META and not p.name.endswith("_WRITELOCK")
+    }
+
+
+def damage(gen: Generation, meta: dict) -> str | None:
+    """What is wrong with the files ``meta`` records (missing, or another size), or None.
+
+    A cheap guard against truncated or lost files, which whoosh would only
+    notice in the middle of some query, or not at all."""
+    for name, size in (meta.get("files") or {}).items():
+        try:
+            actual = (gen.path / name).stat().st_size
+        except OSError:
+            return f"{name} is missing"
+        if actual != size:
+            return f"{name} has {actual} bytes instead of {size}"
+    return None
+
+
 def current_generation(root: Path) -> Generation:
     """The live generation, or a typed error that says what to do."""
     root = Path(root)

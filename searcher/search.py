@@ -15,12 +15,12 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from whoosh import collectors
 from whoosh import index as windex
 from whoosh import query as wq
 
 from . import layout, vocab
 from .errors import BantinError, DocumentNotFound, IndexCorruptError, QueryError
+from .evaluate import Evaluator
 from .models import Document, Hit, SearchResult
 from .query import QueryPlan, read_query
 from .rerank import RERANK_DEPTH, Candidate, idf, rerank
@@ -59,17 +59,6 @@ def _reading(root: Path):
         raise corrupt(root, e) from e
 
 
-def _top(s, q, limit: int, flt):
-    """The exact top ``limit`` documents.  whoosh's default collector prunes with
-    block quality and ``Matcher.replace``, which for an AND of ORs can drop a
-    document scoring higher than ones it keeps; both are turned off."""
-    top = collectors.TopCollector(limit=limit, usequality=False)
-    top.replace = 0
-    c = collectors.FilterCollector(top, allow=flt) if flt is not None else top
-    s.search_with_collector(q, c)
-    return c.results()
-
-
 def _date(value) -> _dt.date | None:
     if not value:
         return None
@@ -80,18 +69,28 @@ def _date(value) -> _dt.date | None:
 
 
 class _Open:
-    """One opened generation: whoosh index, searcher and vocabulary."""
+    """One opened generation: whoosh index and searcher, query evaluator, vocabulary."""
 
     def __init__(self, gen: layout.Generation):
         self.name = gen.name
         try:
+            problem = layout.damage(gen, layout.read_json(gen.path / layout.META))
+        except (OSError, ValueError) as e:
+            problem = f"{layout.META} unreadable ({e.__class__.__name__})"
+        if problem:
+            raise IndexCorruptError(
+                f"index at '{gen.root}' is damaged ({problem}): rebuild it with `bantin index --rebuild --index {gen.root}`"
+            )
+        try:
             self.ix = windex.open_dir(str(gen.path))
             self.searcher = self.ix.searcher(weighting=weighting())
+            self.evaluator = Evaluator(self.searcher, gen.path)
             self.vocab = vocab.load(gen.path)
-        except Exception as e:  # whoosh raises many kinds (struct, zlib, pickle, plain Exception)
+        except Exception as e:  # whoosh raises many kinds (struct, zlib, pickle, sqlite, plain Exception)
             raise corrupt(gen.root, e) from e
 
     def close(self) -> None:
+        self.evaluator.close()
         self.searcher.close()
         self.ix.close()
 
@@ -184,34 +183,34 @@ class Searcher:
         return terms[0] if len(terms) == 1 else wq.And(terms)
 
     def _run(self, o: _Open, plan: QueryPlan, limit: int, flt) -> SearchResult:
-        s = o.searcher
+        s, ev = o.searcher, o.evaluator
         mode, notice = "all", None
-        if plan.long and _top(s, plan.every_query, limit, flt).scored_length() < limit:
+        if plan.long and ev.top(plan.every_query, limit, flt).total < limit:
             # A long question on which "every word" finds too little: best match.
-            ranked, total = self._best(s, plan, limit, flt)
+            ranked, total = self._best(s, ev, plan, limit, flt)
             mode = "best"
         else:
-            res = _top(s, plan.all_query, limit, flt)
-            total = len(res)
-            ranked = [(h.docnum, h.score) for h in res]
+            res = ev.top(plan.all_query, limit, flt)
+            total = res.total
+            ranked = list(zip(res.docnums, res.scores))
             if total == 0 and plan.needs_ref:
                 labels = ", ".join(r.label for r in plan.refs)
                 mode, notice = "ref", f"no bulletin in the index cites {labels}"
             elif plan.question and total < limit:
-                ranked, total = self._best(s, plan, limit, flt)
+                ranked, total = self._best(s, ev, plan, limit, flt)
                 mode = "best"
         terms = Terms(frozenset(plan.norms), frozenset(plan.folds), frozenset(plan.ref_keys))
         hits = [self._hit(s.stored_fields(d), score, terms) for d, score in ranked]
         return SearchResult(plan.text, total, hits, mode, notice)
 
     @staticmethod
-    def _best(s, plan: QueryPlan, limit: int, flt) -> tuple[list[tuple[int, float]], int]:
-        res = _top(s, plan.best_query, max(limit, RERANK_DEPTH), flt)
+    def _best(s, ev: Evaluator, plan: QueryPlan, limit: int, flt) -> tuple[list[tuple[int, float]], int]:
+        res = ev.top(plan.best_query, max(limit, RERANK_DEPTH), flt)
         n = s.doc_count_all()
         weights = {t: idf(n, s.doc_frequency(plan.best_field, t)) for t in plan.best_terms}
         triples = {g: sum(weights.get(t, 0.0) for t in g) for g in plan.best_triples}
-        cands = [Candidate(h.docnum, h.score, h.get("body") or "") for h in res]
-        return rerank(cands, weights, plan.plain, triples)[:limit], res.estimated_length()
+        cands = [Candidate(d, sc, s.stored_fields(d).get("body") or "") for d, sc in zip(res.docnums, res.scores)]
+        return rerank(cands, weights, plan.plain, triples)[:limit], res.total
 
     @staticmethod
     def _hit(fields: dict, score: float, terms: Terms) -> Hit:

@@ -247,19 +247,35 @@ def empty_toc(index: Path) -> None:
     toc.write_bytes(b"")
 
 
-def truncate_segment(keep) -> callable:
+def segment_files(index: Path, suffix: str = "") -> list[Path]:
+    """A generation's segment files (whoosh's terms, postings, columns, and bantin's sidecar)."""
+    files = [p for p in generation_dir(index).glob("MAIN_*") if not p.name.endswith("WRITELOCK")]
+    files = [p for p in files if p.name.endswith(suffix)]
+    assert files, f"no segment file ending in {suffix!r}"
+    return files
+
+
+def truncate(suffix: str, keep) -> callable:
     def corrupt(index: Path) -> None:
-        for seg in generation_dir(index).glob("*.seg"):
-            size = seg.stat().st_size
-            with open(seg, "r+b") as fh:
+        for f in segment_files(index, suffix):
+            size = f.stat().st_size
+            with open(f, "r+b") as fh:
                 fh.truncate(keep(size))
 
     return corrupt
 
 
+def garbage_over(suffix: str) -> callable:
+    def corrupt(index: Path) -> None:
+        for f in segment_files(index, suffix):
+            f.write_bytes(bytes(range(256)) * 4)
+
+    return corrupt
+
+
 def remove_segment(index: Path) -> None:
-    for seg in generation_dir(index).glob("*.seg"):
-        seg.unlink()
+    for f in segment_files(index):
+        f.unlink()
 
 
 def garbage_current(index: Path) -> None:
@@ -271,10 +287,15 @@ CORRUPTIONS = {
     "current-garbage": garbage_current,
     "toc-garbage": garbage_over_toc,
     "toc-empty": empty_toc,
-    "segment-half": truncate_segment(lambda n: n // 2),
-    "segment-10-bytes": truncate_segment(lambda n: 10),
-    "segment-empty": truncate_segment(lambda n: 0),
-    "segment-last-byte": truncate_segment(lambda n: n - 1),
+    "terms-half": truncate(".trm", lambda n: n // 2),
+    "terms-empty": truncate(".trm", lambda n: 0),
+    "postings-half": truncate(".pst", lambda n: n // 2),
+    "postings-10-bytes": truncate(".pst", lambda n: 10),
+    "stored-half": truncate("_stored.col", lambda n: n // 2),
+    "stored-empty": truncate("_stored.col", lambda n: 0),
+    "sidecar-half": truncate(".bantin", lambda n: n // 2),
+    "sidecar-empty": truncate(".bantin", lambda n: 0),
+    "sidecar-garbage": garbage_over(".bantin"),
     "segment-missing": remove_segment,
 }
 
@@ -316,22 +337,23 @@ def test_corrupt_index_library_raises_index_corrupt_error(corrupt_index, seed_id
     assert "\n" not in str(info.value) and "--rebuild" in str(info.value)
 
 
-def test_damaged_segment_bytes_give_only_typed_errors(tmp_path, seed_index, seed_ids):
-    """Overwrite 200 bytes at several places of the segment: whatever breaks must
+@pytest.mark.parametrize("suffix", [".trm", ".pst", "_stored.col", ".bantin"])
+def test_damaged_segment_bytes_give_only_typed_errors(tmp_path, seed_index, seed_ids, suffix):
+    """Overwrite 200 bytes at several places of a segment file: whatever breaks must
     break as a BantinError (a wrong or missing result is acceptable, a raw
-    zlib/struct/pickle error is not)."""
-    size = next(generation_dir(seed_index).glob("*.seg")).stat().st_size
+    zlib/struct/pickle/sqlite error is not)."""
+    (name,) = [f.name for f in segment_files(seed_index, suffix)]
+    size = (generation_dir(seed_index) / name).stat().st_size
     raw: list[str] = []
-    for i, pos in enumerate(range(0, size - 200, max(size // 40, 1))):
+    for i, pos in enumerate(range(0, max(size - 200, 1), max(size // 25, 1))):
         index = tmp_path / f"damaged-{i}"
         shutil.copytree(seed_index, index)
-        (seg,) = generation_dir(index).glob("*.seg")
-        with open(seg, "r+b") as fh:
+        with open(generation_dir(index) / name, "r+b") as fh:
             fh.seek(pos)
             fh.write(b"\xff" * 200)
         try:
             with Searcher(index) as s:
-                for q in ("Kết luận 21", "dang vien", "hội nghị"):
+                for q in ("Kết luận 21", "dang vien", "hội nghị", '"kết luận"'):
                     s.search(q, limit=10)
                 for doc_id in seed_ids.values():
                     s.get(doc_id)
@@ -340,6 +362,7 @@ def test_damaged_segment_bytes_give_only_typed_errors(tmp_path, seed_index, seed
             pass
         except Exception as e:  # noqa: BLE001 - collected for the assertion
             raw.append(f"offset {pos}: {e.__class__.__module__}.{e.__class__.__name__}: {str(e)[:60]}")
+        shutil.rmtree(index)
     assert raw == [], "\n".join(raw)
 
 
