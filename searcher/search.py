@@ -20,7 +20,7 @@ from whoosh import query as wq
 
 from . import layout, vocab
 from .errors import BantinError, DocumentNotFound, IndexCorruptError, QueryError
-from .evaluate import Evaluator
+from .execute import QueryExecutor
 from .models import Document, Hit, SearchResult
 from .query import QueryPlan, read_query
 from .rerank import RERANK_DEPTH, Candidate, idf, rerank
@@ -69,7 +69,7 @@ def _date(value) -> _dt.date | None:
 
 
 class _Open:
-    """One opened generation: whoosh index and searcher, query evaluator, vocabulary."""
+    """One opened generation: whoosh index and searcher, query executor, vocabulary."""
 
     def __init__(self, gen: layout.Generation):
         self.name = gen.name
@@ -84,13 +84,13 @@ class _Open:
         try:
             self.ix = windex.open_dir(str(gen.path))
             self.searcher = self.ix.searcher(weighting=weighting())
-            self.evaluator = Evaluator(self.searcher, gen.path)
+            self.executor = QueryExecutor(self.searcher, gen.path)
             self.vocab = vocab.load(gen.path)
         except Exception as e:  # whoosh raises many kinds (struct, zlib, pickle, sqlite, plain Exception)
             raise corrupt(gen.root, e) from e
 
     def close(self) -> None:
-        self.evaluator.close()
+        self.executor.close()
         self.searcher.close()
         self.ix.close()
 
@@ -183,7 +183,7 @@ class Searcher:
         return terms[0] if len(terms) == 1 else wq.And(terms)
 
     def _run(self, o: _Open, plan: QueryPlan, limit: int, flt) -> SearchResult:
-        s, ev = o.searcher, o.evaluator
+        s, ev = o.searcher, o.executor
         mode, notice = "all", None
         if plan.long and ev.top(plan.every_query, limit, flt).total < limit:
             # A long question on which "every word" finds too little: best match.
@@ -204,7 +204,7 @@ class Searcher:
         return SearchResult(plan.text, total, hits, mode, notice)
 
     @staticmethod
-    def _best(s, ev: Evaluator, plan: QueryPlan, limit: int, flt) -> tuple[list[tuple[int, float]], int]:
+    def _best(s, ev: QueryExecutor, plan: QueryPlan, limit: int, flt) -> tuple[list[tuple[int, float]], int]:
         res = ev.top(plan.best_query, max(limit, RERANK_DEPTH), flt)
         n = s.doc_count_all()
         weights = {t: idf(n, s.doc_frequency(plan.best_field, t)) for t in plan.best_terms}

@@ -6,7 +6,7 @@ query ("ha noi", thousands of matching bulletins, ~30 terms over several
 fields) spent 200–300 ms there on 12,500 articles.  So every segment also gets
 a small SQLite file, ``<segment>.bantin``, holding for each frequent term its
 document numbers and weights as plain arrays, and each document's field
-lengths; :mod:`searcher.evaluate` scores them with numpy, exactly as whoosh's
+lengths; :mod:`searcher.execute` scores them with numpy, exactly as whoosh's
 BM25F would.
 
 * Written by the index job, from the postings whoosh writes (:class:`TeeWriter`),

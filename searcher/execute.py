@@ -61,7 +61,7 @@ class _Leaf:
             self.sidecar.close()
 
 
-class Evaluator:
+class QueryExecutor:
     """Runs queries over the segments of one opened whoosh searcher."""
 
     def __init__(self, searcher, folder: str | Path):

@@ -1,4 +1,4 @@
-"""The numpy evaluator answers exactly as whoosh's own matchers and collector.
+"""The numpy executor answers exactly as whoosh's own matchers and collector.
 
 whoosh is the reference: the same query, run through whoosh's TopCollector with
 pruning off, must give the same documents in the same order with the same
@@ -60,7 +60,7 @@ def assert_same_as_whoosh(index: Path, queries=QUERIES, limits=(1, 10, 40)) -> i
             for q in plan_queries(s, text):
                 for limit in limits:
                     ref_docs, ref_scores, ref_total = whoosh_top(o.searcher, q, limit)
-                    got = o.evaluator.top(q, limit)
+                    got = o.executor.top(q, limit)
                     where = f"{text!r} limit {limit}: {q}"
                     assert got.total == ref_total, where
                     assert got.docnums == ref_docs, where
@@ -101,7 +101,7 @@ def paragraph_index(tmp_path_factory, paragraph_corpus) -> Path:
 
 def test_frequent_terms_are_in_the_sidecar_rare_ones_are_not(paragraph_index):
     with Searcher(paragraph_index) as s:
-        (leaf,) = s._current().evaluator.leaves
+        (leaf,) = s._current().executor.leaves
         side = leaf.sidecar
         assert side is not None
         assert side.postings("fold", b"dang") is not None  # "đảng" is in most paragraphs
@@ -112,12 +112,12 @@ def test_frequent_terms_are_in_the_sidecar_rare_ones_are_not(paragraph_index):
         assert all(w >= 1 for w in weights)
 
 
-def test_evaluator_equals_whoosh_with_frequent_terms_in_the_sidecar(paragraph_index):
+def test_executor_equals_whoosh_with_frequent_terms_in_the_sidecar(paragraph_index):
     assert sidecar_rows(paragraph_index) > 0
     assert assert_same_as_whoosh(paragraph_index) > 30
 
 
-def test_evaluator_equals_whoosh_with_every_term_in_the_sidecar(tmp_path, paragraph_corpus, monkeypatch):
+def test_executor_equals_whoosh_with_every_term_in_the_sidecar(tmp_path, paragraph_corpus, monkeypatch):
     monkeypatch.setattr(sidecar, "MIN_POSTINGS", 1)
     index = tmp_path / "index"
     build_index(paragraph_corpus, index, procs=1)
@@ -129,7 +129,7 @@ def test_evaluator_equals_whoosh_with_every_term_in_the_sidecar(tmp_path, paragr
     assert assert_same_as_whoosh(index) > 30
 
 
-def test_evaluator_equals_whoosh_without_sidecars(tmp_path, paragraph_index):
+def test_executor_equals_whoosh_without_sidecars(tmp_path, paragraph_index):
     """An index without sidecars (built before them, or one lost) answers the same."""
     index = tmp_path / "index"
     shutil.copytree(paragraph_index, index)
@@ -140,14 +140,14 @@ def test_evaluator_equals_whoosh_without_sidecars(tmp_path, paragraph_index):
         del meta["files"][f.name]
     (gen / "meta.json").write_text(json.dumps(meta))
     with Searcher(index) as s:
-        assert all(leaf.sidecar is None for leaf in s._current().evaluator.leaves)
+        assert all(leaf.sidecar is None for leaf in s._current().executor.leaves)
     assert assert_same_as_whoosh(index) > 30
     with Searcher(index) as a, Searcher(paragraph_index) as b:
         for q in QUERIES:
             assert a.search(q).to_dict() == b.search(q).to_dict()
 
 
-def test_evaluator_equals_whoosh_across_updates_with_deletions(tmp_path, paragraph_corpus, monkeypatch):
+def test_executor_equals_whoosh_across_updates_with_deletions(tmp_path, paragraph_corpus, monkeypatch):
     """Segments from several jobs, deleted and replaced documents: still whoosh's answers,
     and a deleted document is never returned."""
     monkeypatch.setattr(sidecar, "MIN_POSTINGS", 4)
@@ -170,7 +170,7 @@ def test_evaluator_equals_whoosh_across_updates_with_deletions(tmp_path, paragra
         assert not rep.rebuilt and (rep.added, rep.updated, rep.deleted) == (15, 3, 1)
     monkeypatch.undo()
     with Searcher(index) as s:
-        ev = s._current().evaluator
+        ev = s._current().executor
         assert len(ev.leaves) >= 2 and any(leaf.live is not None for leaf in ev.leaves)
         assert all(leaf.sidecar is not None for leaf in ev.leaves)
         for q in ("Đảng viên", "dang vien can bo", "sửa lần", "Đảng"):
@@ -189,7 +189,7 @@ def test_a_sidecar_goes_with_its_segment(tmp_path, paragraph_corpus):
         update_index(corpus, index, procs=1)
     gen = index / (index / "CURRENT").read_text().strip()
     with Searcher(index) as s:
-        segments = {leaf.reader.segment().segment_id() for leaf in s._current().evaluator.leaves}
+        segments = {leaf.reader.segment().segment_id() for leaf in s._current().executor.leaves}
     sidecars = {f.name.removesuffix(f".{sidecar.EXT}") for f in gen.glob(f"*.{sidecar.EXT}")}
     assert sidecars == segments
     assert len(segments) < 7  # small segments were merged
@@ -202,14 +202,14 @@ def test_cites_filter_equals_whoosh_filter(seed_index):
         for text in ("Đảng", "cong tac", "hội nghị"):
             q = s.plan(text).all_query
             ref_docs, _, ref_total = whoosh_top(o.searcher, q, 10, allow)
-            got = o.evaluator.top(q, 10, allow)
+            got = o.executor.top(q, 10, allow)
             assert (got.docnums, got.total) == (ref_docs, ref_total)
             assert 0 < got.total < o.searcher.doc_count()
 
 
 @pytest.mark.shared
 @pytest.mark.slow
-def test_evaluator_equals_whoosh_on_real_news(tmp_path, shared_dir):
+def test_executor_equals_whoosh_on_real_news(tmp_path, shared_dir):
     """600 VNTC articles: real vocabulary and lengths, terms with hundreds of postings."""
     src = shared_dir / "corpora" / "vntc.jsonl.xz"
     if not src.exists():
