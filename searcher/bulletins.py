@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import BadDocument, CorpusError
-from .normalise import SYLLABLE_RE, clean_text, fold
+from .normalise import SYLLABLE_RE, clean_text, fold, unescape_entities
 
 __all__ = [
     "Bulletin",
@@ -199,7 +199,7 @@ def _is_boilerplate_line(line: str) -> bool:
 def _content_lines(text: str) -> list[str]:
     """Cleaned, stripped, non-empty lines with every kind of boilerplate removed."""
     kept = []
-    for raw in _strip_inline_boilerplate(clean_text(text)).splitlines():
+    for raw in _strip_inline_boilerplate(clean_text(unescape_entities(text))).splitlines():
         line = raw.strip()
         if line and not _is_boilerplate_line(line):
             kept.append(line)
@@ -650,7 +650,7 @@ def _optional_text(value: object) -> str | None:
         value = str(value)
     if not isinstance(value, str):
         return None
-    value = " ".join(clean_text(value).split())
+    value = " ".join(clean_text(unescape_entities(value)).split())
     return value or None
 
 
@@ -683,7 +683,7 @@ def _record_to_bulletin(record: object, n: int, where: str, raw: bytes) -> Bulle
     title_value = record.get("title")
     title = ""
     if isinstance(title_value, str):
-        title = " ".join(_strip_inline_boilerplate(clean_text(title_value)).split())
+        title = " ".join(_strip_inline_boilerplate(clean_text(unescape_entities(title_value))).split())
     return Bulletin(
         id=rid,
         title=title,

@@ -18,6 +18,7 @@ Two layers:
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from functools import lru_cache
@@ -69,6 +70,19 @@ def fix_lookalikes(text: str) -> str:
 def fix_spaces(text: str) -> str:
     """NBSP and other wide spaces become U+0020; zero-width characters go."""
     return _ZERO_WIDTH.sub("", _SPACES.sub(" ", text))
+
+
+# An HTML character reference, with its semicolon ("&amp;", "&#193;", "&#xC1;").
+_ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def unescape_entities(text: str) -> str:
+    """HTML character references left by scrapers ("&amp;", "&gt;", "&#193;") become
+    characters.  Only complete references: "R&D" and "AT&T" stay.  Not idempotent
+    on doubly escaped text, so it belongs to reading documents, once."""
+    if "&" not in text:
+        return text
+    return _ENTITY_RE.sub(lambda m: html.unescape(m.group()), text)
 
 
 def clean_text(text: str) -> str:

@@ -478,9 +478,23 @@ def _previous_word(f: str, pos: int) -> str:
     return m.group(1) if m else ""
 
 
+def _symbol_code(symbol: str | None) -> str | None:
+    """The document type a symbol names: "2005/NĐ-CP" → nd, "KL/TW" → kl, "QĐ-TTg" → qd
+    (None for symbols that name only an issuing body: "CP", "QH11", "BNN-KH")."""
+    if not symbol:
+        return None
+    m = re.match(r"(?:\d+/)?([a-z]+)(?:[-/]|$)", fold_same_length(symbol).lower())
+    return _ABBREVIATIONS.get(m.group(1)) if m else None
+
+
 def _make_ref(text: str, code: str, number: str, symbol: str | None,
               body: str | None, start: int, end: int) -> Ref:
-    """Build a :class:`Ref` over ``text[start:end]``."""
+    """Build a :class:`Ref` over ``text[start:end]``.  Between typed documents, a
+    symbol naming another type wins over the type word ("quy định số
+    16/2005/NĐ-CP" is Nghị định 16); a Công văn or a Luật keeps its word."""
+    named = _symbol_code(symbol)
+    if named and code not in ("cv", "luat") and _SYMBOL_ABBR.get(code) != _SYMBOL_ABBR.get(named):
+        code = named
     return Ref(REF_CODES[code], code, number, symbol, body, start, end, text[start:end])
 
 

@@ -16,8 +16,9 @@ from .analysis import (
 
 # Bump when normalisation, segmentation, reference recognition or the schema
 # change in a way that alters what is indexed.  An index built with another
-# version is rebuilt by the next ``bantin index``.  (2026.11.3: scoring sidecars
-# beside each segment, separate segment files.)
+# version is rebuilt by the next ``bantin index``.  (2026.11.3: HTML entities
+# unescaped, a symbol names the type of a reference, scoring sidecars beside
+# each segment, separate segment files.)
 ANALYSIS_VERSION = "2026.11.3"
 
 

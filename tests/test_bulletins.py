@@ -473,6 +473,17 @@ def test_jsonl_date_field(tmp_path, value, want):
     assert b.date == want
 
 
+def test_jsonl_html_entities_are_unescaped(tmp_path):
+    p = write_jsonl(
+        tmp_path / "e.jsonl",
+        [rec(id="e", title="Bộ GD&amp;ĐT họp", body="Ngày 5/3, Bộ GD&amp;ĐT&nbsp;công bố &gt;&gt; Xem thêm", source="A&amp;B")],
+    )
+    (b,) = iter_jsonl(p, tmp_path)
+    assert b.title == "Bộ GD&ĐT họp"
+    assert b.body == "Ngày 5/3, Bộ GD&ĐT công bố >> Xem thêm"
+    assert b.source == "A&B"
+
+
 def test_jsonl_keeps_spelling(tmp_path):
     p = write_jsonl(tmp_path / "s.jsonl", [rec(id="s", body="nâng cao hiệu qủa, nang cao")])
     (b,) = iter_jsonl(p, tmp_path)

@@ -23,6 +23,7 @@ from searcher.normalise import (
     nfc,
     norm_syllable,
     syllables,
+    unescape_entities,
 )
 
 NBSP = "\u00a0"
@@ -324,3 +325,28 @@ def test_syllables_split_on_punctuation_and_keep_digits():
     text = "Kết luận số 21-KL/TW ngày 3-12-2021"
     assert [s for s, _, _ in syllables(text)] == ["Kết", "luận", "số", "21", "KL", "TW", "ngày", "3", "12", "2021"]
     assert [s for s, _, _ in syllables("snake_case")] == ["snake", "case"]
+
+
+# --- HTML character references (VNTC bodies carry ~2,400 of them) --------------------------
+
+
+@pytest.mark.parametrize(
+    "raw, want",
+    [
+        ("Bộ GD&amp;ĐT công bố", "Bộ GD&ĐT công bố"),
+        ("&gt;&gt; Xem thêm: Hà Nội", ">> Xem thêm: Hà Nội"),
+        ("nhiệt độ &lt; 10 độ", "nhiệt độ < 10 độ"),
+        ("&#193;o dài", "Áo dài"),
+        ("&#xC1;o dài", "Áo dài"),
+        ("Coca-Cola&reg; và Pepsi&trade;", "Coca-Cola® và Pepsi™"),
+        ("R&D, AT&T, Q&A", "R&D, AT&T, Q&A"),  # no reference: left alone
+        ("&amp lẻ loi, &unknownname; và &;", "&amp lẻ loi, &unknownname; và &;"),
+        ("không có ký tự và", "không có ký tự và"),
+    ],
+)
+def test_unescape_entities(raw, want):
+    assert unescape_entities(raw) == want
+
+
+def test_unescaped_nbsp_becomes_a_space_in_the_display_layer():
+    assert clean_text(unescape_entities("Hà&nbsp;Nội")) == "Hà Nội"

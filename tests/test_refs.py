@@ -357,6 +357,27 @@ def test_generic_words_then_one_reference():
     assert keys(text) == [["kl:21"]]
 
 
+@pytest.mark.parametrize(
+    "text, key, label",
+    [
+        # VNTC: "quy định" as a common noun before a decree's symbol
+        ("thực hiện theo quy định số 16/2005/NĐ-CP của Chính phủ", "nd:16", "Nghị định 16/2005/NĐ-CP"),
+        ("Quyết định số 58/2006/NĐ-CP", "nd:58", "Nghị định 58/2006/NĐ-CP"),
+        # consistent symbols change nothing; Quy định and Quyết định share "QĐ"
+        ("Quy định 46-QĐ/TW ngày 3-12-2021", "qdi:46", "Quy định 46-QĐ/TW"),
+        ("Quyết định 187/QĐ-TTg", "qd:187", "Quyết định 187/QĐ-TTg"),
+        ("Nghị quyết số 18-NQ/TW", "nq:18", "Nghị quyết 18-NQ/TW"),
+        # a symbol naming only the issuing body, and untyped letters and laws, keep their word
+        ("Nghị định 152/CP", "nd:152", "Nghị định 152/CP"),
+        ("Công văn số 123/KH-UBND", "cv:123", "Công văn 123/KH-UBND"),
+        ("Luật số 52/2005/QH11", "luat:52", "Luật 52/2005/QH11"),
+    ],
+)
+def test_the_symbol_names_the_type(text, key, label):
+    (ref,) = find_refs(text)
+    assert (ref.key, ref.label) == (key, label)
+
+
 def test_year_with_so_is_a_number():
     assert keys("Theo chỉ thị số 1957 của UBND TP HCM") == [["ct:1957"]]
 

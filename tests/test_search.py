@@ -345,6 +345,17 @@ def rec(id_: str, body: str, title: str = "Tin tổng hợp") -> dict:
     return {"id": id_, "title": title, "body": body}
 
 
+def test_html_entities_in_records_are_text_not_terms(tiny_index):
+    index = tiny_index([
+        rec("gd", f"{FILL_A} Bộ GD&amp;ĐT công bố phương án thi. {FILL_B}"),
+        rec("none", f"{FILL_C} {FILL_B}"),
+    ])
+    with Searcher(index) as s:
+        assert s.search("amp").total == 0
+        res = s.search("GD&ĐT")
+        assert ids(res) == ["gd"] and "GD&ĐT" in res.hits[0].snippet
+
+
 def test_exact_diacritics_outrank_other_spellings(tiny_index):
     index = tiny_index([
         rec("plain", f"{FILL_A} Nâng cao chất lượng dang vien ở cơ sở. {FILL_B}"),
