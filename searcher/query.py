@@ -39,6 +39,7 @@ ADJACENT_BONUS = 1.0  # two query syllables adjacent in the document
 LOOSE_SYLLABLE_WEIGHT = 0.5  # a syllable of a query word, matched anywhere
 REF_BOOST = 10.0  # a cited document reference
 SPECIFIC_REF_SHARE = 0.2  # the same reference written with its symbol (21-KL/TW)
+DATED_REF_SHARE = 1.0  # ... with a dated symbol (17/2001/NĐ-CP): it tells same-numbered documents apart
 LONG_QUERY_UNITS = 5  # from this many units on, a query may fall back to best match
 BEST_ADJACENT_BONUS = 0.5  # adjacency in the best-match reading
 BEST_TITLE_BOOST = 1.0  # a title term in the best-match reading
@@ -277,12 +278,20 @@ def _syl_query(s: Syl, field_: str, weight: float = 1.0) -> wq.Query:
     return wq.Or(subs, boost=weight)
 
 
+_YEAR_IN_KEY = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
 def _ref_query(ref) -> wq.Query:
     """The base key (``kl:21``) must match; a more specific one (``kl:21/tw``)
-    adds a little, less than a second citation of the same document would."""
+    adds a little, less than a second citation of the same document would.
+    A symbol with a year (``nd:17/2001/nd-cp``) adds as much as a citation: a
+    bulletin on Nghị định 17/2006 citing it four times must not outrank the one
+    citing 17/2001 once."""
     base, *specific = ref.keys()
     subs = [wq.Term("ref", base, boost=REF_BOOST)]
-    subs += [wq.Term("ref", k, boost=REF_BOOST * SPECIFIC_REF_SHARE) for k in specific]
+    for k in specific:
+        share = DATED_REF_SHARE if _YEAR_IN_KEY.search(k[len(base) :]) else SPECIFIC_REF_SHARE
+        subs.append(wq.Term("ref", k, boost=REF_BOOST * share))
     return subs[0] if len(subs) == 1 else wq.Or(subs)
 
 

@@ -345,6 +345,24 @@ def rec(id_: str, body: str, title: str = "Tin tổng hợp") -> dict:
     return {"id": id_, "title": title, "body": body}
 
 
+def test_a_dated_symbol_ranks_its_own_document_first(tiny_index):
+    """"Nghị định 17/2001/NĐ-CP": the one bulletin citing it outranks one citing
+    Nghị định 17/2006/NĐ-CP four times; the bare "Nghị định 17" still ranks by citations."""
+    index = tiny_index([
+        rec("y2006", f"{FILL_A} Theo Nghị định 17/2006/NĐ-CP, Nghị định 17/2006/NĐ-CP quy định rõ; "
+                     f"Nghị định 17/2006/NĐ-CP và Nghị định 17/2006/NĐ-CP. {FILL_B}"),
+        rec("y2001", f"{FILL_A} Thực hiện Nghị định 17/2001/NĐ-CP về đầu tư. {FILL_B}"),
+        rec("bare", f"{FILL_A} Theo Nghị định 17 của Chính phủ. {FILL_B}"),
+        rec("none", f"{FILL_C} {FILL_B}"),
+    ])
+    with Searcher(index) as s:
+        for q in ("Nghị định 17/2001/NĐ-CP", "nghi dinh 17/2001/ND-CP", "NĐ 17/2001/NĐ-CP"):
+            assert ids(s.search(q))[0] == "y2001", q
+        assert ids(s.search("Nghị định 17/2006/NĐ-CP"))[0] == "y2006"
+        bare = s.search("Nghị định 17")
+        assert ids(bare)[0] == "y2006" and set(ids(bare)) == {"y2006", "y2001", "bare"}
+
+
 def test_html_entities_in_records_are_text_not_terms(tiny_index):
     index = tiny_index([
         rec("gd", f"{FILL_A} Bộ GD&amp;ĐT công bố phương án thi. {FILL_B}"),
