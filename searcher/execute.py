@@ -28,6 +28,8 @@ from whoosh import scoring
 
 from .sidecar import Sidecar
 
+_STATS_CACHE = 100_000  # (field, term) -> (idf, average length) kept per opened index
+
 
 @dataclass(frozen=True)
 class Ranked:
@@ -68,7 +70,6 @@ class QueryExecutor:
         self.searcher = searcher
         self.weighting = searcher.weighting
         self.bm25f = isinstance(searcher.weighting, scoring.BM25F)
-        self.n_all = searcher.doc_count_all()
         self.leaves = [_Leaf(s, off, Path(folder)) for s, off in searcher.leaf_searchers()]
         self._stats: dict[tuple[str, bytes], tuple[float, float]] = {}
 
@@ -173,6 +174,8 @@ class QueryExecutor:
         key = (fieldname, btext)
         stats = self._stats.get(key)
         if stats is None:
+            if len(self._stats) >= _STATS_CACHE:
+                self._stats.clear()  # a long-lived searcher meets an unbounded stream of terms
             s = self.searcher
             stats = self._stats[key] = (s.idf(fieldname, btext), s.avg_field_length(fieldname) or 1)
         return stats
