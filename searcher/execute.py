@@ -51,8 +51,7 @@ class _Leaf:
         self.live = None
         if self.reader.has_deletions():
             self.live = np.ones(self.n, dtype=bool)
-            dead = [d for d in range(self.n) if self.reader.is_deleted(d)]
-            self.live[dead] = False
+            self.live[list(self.reader.deleted_docs_set)] = False  # the set whoosh's postings filter by
         segment = getattr(self.reader, "segment", lambda: None)()
         self.sidecar = Sidecar.open(folder, segment) if segment is not None else None
         if self.sidecar is not None and self.sidecar.documents != self.n:

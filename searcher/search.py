@@ -41,11 +41,9 @@ class RefCount:
         return asdict(self)
 
 
-def corrupt(root: Path, err: Exception) -> IndexCorruptError:
-    return IndexCorruptError(
-        f"index at '{root}' is corrupt ({err.__class__.__name__}): "
-        f"rebuild it with `bantin index --rebuild --index {root}`"
-    )
+def corrupt(root: Path, what: str) -> IndexCorruptError:
+    """The one-line error for a damaged index; ``what`` says what is wrong."""
+    return IndexCorruptError(f"index at '{root}' is {what}: rebuild it with `bantin index --rebuild --index {root}`")
 
 
 @contextmanager
@@ -56,7 +54,7 @@ def _reading(root: Path):
     except BantinError:
         raise
     except Exception as e:  # damaged files surface as struct, zlib, pickle or plain errors
-        raise corrupt(root, e) from e
+        raise corrupt(root, f"corrupt ({e.__class__.__name__})") from e
 
 
 def _date(value) -> _dt.date | None:
@@ -78,16 +76,14 @@ class _Open:
         except (OSError, ValueError) as e:
             problem = f"{layout.META} unreadable ({e.__class__.__name__})"
         if problem:
-            raise IndexCorruptError(
-                f"index at '{gen.root}' is damaged ({problem}): rebuild it with `bantin index --rebuild --index {gen.root}`"
-            )
+            raise corrupt(gen.root, f"damaged ({problem})")
         try:
             self.ix = windex.open_dir(str(gen.path))
             self.searcher = self.ix.searcher(weighting=weighting())
             self.executor = QueryExecutor(self.searcher, gen.path)
             self.vocab = vocab.load(gen.path)
         except Exception as e:  # whoosh raises many kinds (struct, zlib, pickle, sqlite, plain Exception)
-            raise corrupt(gen.root, e) from e
+            raise corrupt(gen.root, f"corrupt ({e.__class__.__name__})") from e
 
     def close(self) -> None:
         self.executor.close()

@@ -21,7 +21,7 @@ import pytest
 from whoosh import collectors
 from whoosh import query as wq
 
-from searcher import Searcher, build_index, sidecar, update_index
+from searcher import Searcher, build_index, layout, sidecar, update_index
 from searcher.bulletins import read_txt
 
 from conftest import write_jsonl
@@ -70,7 +70,7 @@ def assert_same_as_whoosh(index: Path, queries=QUERIES, limits=(1, 10, 40)) -> i
 
 
 def sidecar_rows(index: Path) -> int:
-    gen = index / (index / "CURRENT").read_text().strip()
+    gen = layout.current_generation(index).path
     total = 0
     for f in gen.glob(f"*.{sidecar.EXT}"):
         with closing(sqlite3.connect(f)) as con:
@@ -133,7 +133,7 @@ def test_executor_equals_whoosh_without_sidecars(tmp_path, paragraph_index):
     """An index without sidecars (built before them, or one lost) answers the same."""
     index = tmp_path / "index"
     shutil.copytree(paragraph_index, index)
-    gen = index / (index / "CURRENT").read_text().strip()
+    gen = layout.current_generation(index).path
     meta = json.loads((gen / "meta.json").read_text())
     for f in gen.glob(f"*.{sidecar.EXT}"):
         f.unlink()
@@ -187,7 +187,7 @@ def test_a_sidecar_goes_with_its_segment(tmp_path, paragraph_corpus):
     for i in range(6):
         write_jsonl(corpus / f"extra-{i}.jsonl", [{"id": f"x{i}", "title": "Hội nghị", "body": f"Đảng viên mới {i}"}])
         update_index(corpus, index, procs=1)
-    gen = index / (index / "CURRENT").read_text().strip()
+    gen = layout.current_generation(index).path
     with Searcher(index) as s:
         segments = {leaf.reader.segment().segment_id() for leaf in s._current().executor.leaves}
     sidecars = {f.name.removesuffix(f".{sidecar.EXT}") for f in gen.glob(f"*.{sidecar.EXT}")}
