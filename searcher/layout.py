@@ -5,7 +5,8 @@
     index/
       CURRENT          name of the live generation ("gen-000007"), replaced atomically
       LOCK             held (flock) by the one job that may write; released by the kernel if it dies
-      gen-000007/      a complete whoosh index + meta.json + manifest.json + vocab.pickle
+      gen-000007/      a complete whoosh index (+ a scoring sidecar per segment) + meta.json
+                       (with every file's size) + manifest.json + vocab.pickle
       gen-000008.tmp/  a job in progress; never read; removed by the next job
 
 A job builds or updates a *new* generation and then renames ``CURRENT`` into
