@@ -243,7 +243,9 @@ def test_to_dict_is_json_ready(seeds):
     assert d["date"] == "2022-12-29"
     assert seeds[S002].to_dict()["date"] is None
     assert json.loads(json.dumps(d, ensure_ascii=False)) == d
-    assert set(d) == {"id", "title", "body", "date", "author", "source", "url", "path", "hash"}
+    fields = {"id", "title", "body", "date", "author", "source", "url", "path", "hash", "date_source", "warnings"}
+    assert set(d) == fields
+    assert (d["date_source"], d["warnings"]) == ("byline", [])
 
 
 def test_subfolder_id_uses_posix_path(tmp_path):
@@ -338,20 +340,21 @@ def test_sentences_are_not_author_or_source(tmp_path):
 def test_place_and_date_line_is_not_a_byline(tmp_path):
     b = read_one(tmp_path, "Tiêu đề\nHà Nội, 05/04/2022\nĐoạn một.")
     assert b.author is None
-    assert b.date is None  # not a pure date line: left in the body, no date guessed
-    assert b.body.startswith("Hà Nội, 05/04/2022")
+    assert b.body.startswith("Hà Nội, 05/04/2022")  # not a pure date line: left in the body
+    # ... where it opens the lead, so it gives a "text" date (not a header one)
+    assert (b.date, b.date_source) == (dt.date(2022, 4, 5), "text")
 
 
 def test_vietnamese_date_line_and_byline_with_time(tmp_path):
     b = read_one(tmp_path, "Tiêu đề\nThứ Hai, ngày 5 tháng 4 năm 2021\nĐoạn một.")
-    assert (b.date, b.author, b.body) == (dt.date(2021, 4, 5), None, "Đoạn một.")
+    assert (b.date, b.author, b.body, b.date_source) == (dt.date(2021, 4, 5), None, "Đoạn một.", "header")
     b = read_one(tmp_path, "Tiêu đề\nThu Hà | 08:30 ngày 12.03.2021\nĐoạn một.")
-    assert (b.date, b.author) == (dt.date(2021, 3, 12), "Thu Hà")
+    assert (b.date, b.author, b.date_source) == (dt.date(2021, 3, 12), "Thu Hà", "byline")
 
 
 def test_yearless_header_date_gives_none(tmp_path):
     b = read_one(tmp_path, "Tiêu đề\nNgày 18/12\nĐoạn một.")
-    assert b.date is None
+    assert (b.date, b.date_source) == (None, None)
     assert b.body == "Đoạn một."
 
 
@@ -464,13 +467,20 @@ def test_jsonl_fields_and_clean_up(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "value, want",
-    [("30/06/2022", dt.date(2022, 6, 30)), ("2022-02-31", None), ("hôm qua", None), (20220630, None), (None, None)],
+    "value, want, source",
+    [
+        ("30/06/2022", dt.date(2022, 6, 30), "record"),
+        ("2022-02-31", None, None),
+        ("hôm qua", None, None),
+        (20220630, None, None),
+        (None, None, None),
+    ],
 )
-def test_jsonl_date_field(tmp_path, value, want):
+def test_jsonl_date_field(tmp_path, value, want, source):
     p = write_jsonl(tmp_path / "d.jsonl", [rec(id="d", body="D.", date=value)])
     (b,) = iter_jsonl(p, tmp_path)
-    assert b.date == want
+    assert (b.date, b.date_source) == (want, source)
+    assert len(b.warnings) == (0 if want or value is None else 1)
 
 
 def test_jsonl_html_entities_are_unescaped(tmp_path):
