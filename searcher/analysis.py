@@ -107,25 +107,43 @@ _SEGMENT_CACHE: dict[str, tuple[tuple[int, int], ...]] = {}
 _SEGMENT_CACHE_MAX = 200_000
 
 
+MAX_SENTENCE_CHARS = 400  # pyvi's cost grows faster than its input: longer runs are cut
+
+
 def sentences(text: str) -> Iterator[tuple[str, int]]:
     """Split text into sentences (or lines) with their start offsets.
 
     pyvi's cost grows faster than its input, so it is always called on one
-    sentence at a time.
+    sentence at a time, and a run without sentence punctuation (a line-less
+    text, a table dump) is cut at spaces into pieces of at most
+    :data:`MAX_SENTENCE_CHARS` characters.
     """
     start = 0
     for m in _SENTENCE_SPLIT.finditer(text):
         if m.start() > start:
-            yield text[start : m.start()], start
+            yield from _bounded(text, start, m.start())
         start = m.end()
     if start < len(text):
-        yield text[start:], start
+        yield from _bounded(text, start, len(text))
+
+
+def _bounded(text: str, start: int, end: int) -> Iterator[tuple[str, int]]:
+    """``text[start:end]`` in pieces of at most :data:`MAX_SENTENCE_CHARS`, cut after a space."""
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", start + 1, start + MAX_SENTENCE_CHARS)
+        cut = cut + 1 if cut > start else start + MAX_SENTENCE_CHARS
+        yield text[start:cut], start
+        start = cut
+    if end > start:
+        yield text[start:end], start
 
 
 def _pyvi_tokenize(sentence: str) -> str:
-    from pyvi import ViTokenizer  # lazy: ~1 s to import (scikit-learn)
+    # pyvi's exact output, from pyvi's model, without scikit-learn; the model
+    # loads on first use (see searcher.segmenter)
+    from .segmenter import tokenize
 
-    return ViTokenizer.tokenize(sentence)
+    return tokenize(sentence)
 
 
 def segment(sentence: str) -> tuple[tuple[int, int], ...]:

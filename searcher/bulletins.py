@@ -18,17 +18,20 @@ beyond compiling a few regular expressions.
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import hashlib
 import json
 import os
 import re
+import stat
 from dataclasses import asdict, dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Iterator
 
+from .dates import find_dates, parse_date, read_record_date, strip_dates
 from .errors import BadDocument, CorpusError
-from .normalise import SYLLABLE_RE, clean_text, fold, unescape_entities
+from .normalise import SYLLABLE_RE, clean_text, fold, printable, strip_controls, unescape_entities
 
 __all__ = [
     "Bulletin",
@@ -47,6 +50,14 @@ NEAR_DUPLICATE_RATIO = 0.9
 WORDS_PER_EDIT = 20
 # How many lines at the end of a .txt may hold author / source / url.
 MAX_FOOTER_LINES = 4
+# A bulletin's body is cut at this many characters (at a space), with a warning
+# naming it: a 50 MB one-line "bulletin" once took 12 minutes and 1.9 GB to
+# index, and every query returning it 10-17 s.  Only the first part is
+# analysed, stored and shown.  Real bulletins are far shorter (VNTC: 99.9 %
+# under 40,000 characters).
+MAX_BODY_CHARS = 300_000
+# Raw text read before clean-up: enough for MAX_BODY_CHARS after boilerplate goes.
+_MAX_RAW_CHARS = 4 * MAX_BODY_CHARS
 
 
 # --- the record ----------------------------------------------------------------
@@ -60,6 +71,20 @@ class Bulletin:
     separators) for a text file, or the record's ``id`` for a JSON line.
     ``path`` says where it came from (``"000_x.txt"`` or ``"bulk.jsonl:17"``)
     and ``hash`` is the SHA-1 of the raw bytes that define it.
+
+    ``date_source`` says where ``date`` was read (``None`` when undated):
+
+    * ``"header"``: a date line in the header ("30/06/2022",
+      "Cập nhật lúc18:19, Thứ Ba, 05/04/2022 (GMT+7)");
+    * ``"byline"``: a name + time + date line ("Linh Lan 13:12, 29/12/2022"),
+      or a date or byline line in the footer;
+    * ``"record"``: a JSON record's ``date`` field;
+    * ``"text"``: none of those, so the date the lead opens with
+      ("Chiều ngày 28/6/2022, tại …"; see :data:`LEAD_MIN_CHARS`).  Good for
+      display; filtering and sorting should trust only the other three.
+
+    ``warnings`` holds one-line notes about a bulletin that was indexed all
+    the same (a record ``date`` that could not be read).
     """
 
     id: str
@@ -71,68 +96,85 @@ class Bulletin:
     url: str | None
     path: str
     hash: str
+    date_source: str | None = None
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        """A JSON-ready dict (the date as an ISO string)."""
+        """A JSON-ready dict (the date as an ISO string, the warnings as a list)."""
         d = asdict(self)
         d["date"] = self.date.isoformat() if self.date else None
+        d["warnings"] = list(self.warnings)
         return d
 
 
 # --- dates -------------------------------------------------------------------------
+#
+# Reading dates is searcher.dates' job; parse_date is re-exported from here.
 
-_ISO_DATE = re.compile(r"(?<![\d/.\-])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")
-_DMY_DATE = re.compile(r"(?<![\d/.\-])(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?!\d)")
-_VI_DATE = re.compile(
-    r"\bngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s*(?:,\s*)?năm\s+(\d{4})(?!\d)",
+#: Where a bulletin's date came from (``Bulletin.date_source``).
+DATE_SOURCES = ("header", "byline", "record", "text")
+
+# A "text" date is the date a news lead opens with: "Chiều ngày 28/6/2022,
+# tại …", "(NLĐ)- Sáng 1-1-2006, …", "Hà Nội, 05/04/2022".  Only the lead is
+# read: the first body paragraph, and the next one too when the first is
+# shorter than LEAD_MIN_CHARS (a dateline, a subtitle, a caption).  In each,
+# the date must come within the first LEAD_WORDS_BEFORE words, before any
+# sentence end; dates further in are mostly about something else (a deadline,
+# last year's event, a resolution).
+LEAD_MIN_CHARS = 120
+LEAD_MAX_PARAGRAPHS = 2
+LEAD_WORDS_BEFORE = 6
+
+_SENTENCE_END = re.compile(r"[.!?…](?:\s|$)")
+# Right before the date, words that make it some other day than the event's:
+# a cited document ("Kết luận 28-KL/TW ngày 21-1-2022", "Chỉ thị số 35 ngày …",
+# "ban hành ngày …"), a start or deadline ("từ ngày 1/1/2006", "trước ngày …",
+# "hạn chót …"), or a bracketed date ("Vụ án X (17/11/2003)").
+_OTHER_DAY_BEFORE = re.compile(
+    r"(?:\d+[-/][^\W\d_][\w\-/]*|\bsố\s+\d+[\w\-/]*"
+    r"|\b(?:nghị\s+quyết|nghị\s+định|kết\s+luận|chỉ\s+thị|quyết\s+định|quy\s+định|thông\s+tư"
+    r"|thông\s+báo|công\s+văn|hướng\s+dẫn|kế\s+hoạch|luật|ban\s+hành|ký)(?:\s+\d+)?"
+    r"|\b(?:từ|trước|sau|đến|tới|hạn|hạn\s+chót|hạn\s+cuối|hết|kỷ\s+niệm)|\()"
+    r"\s*,?\s*(?:ngày\s*)?$",
     re.IGNORECASE,
 )
-# "18/12 năm 2020": day/month and year stated together, so the year is certain.
-_DM_YEAR_DATE = re.compile(
-    r"(?<![\d/.\-])(\d{1,2})[/\-](\d{1,2})\s+năm\s+(\d{4})(?!\d)", re.IGNORECASE
+# Anywhere before it, words that point to an earlier day or a deadline:
+# "Trước đó, ngày …", "Cách đây gần bốn năm, ngày …", "Sau khi báo ra ngày …",
+# "Hạn chót nộp hồ sơ là …".
+_OTHER_DAY_CUE = re.compile(
+    r"\b(?:trước\s+đó|cách\s+đây|sau\s+khi|kể\s+từ|thời\s+hạn|hạn\s+(?:chót|cuối|nộp))\b",
+    re.IGNORECASE,
 )
-_MIN_YEAR, _MAX_YEAR = 1900, 2100
 
 
-def _make_date(year: str, month: str, day: str) -> _dt.date | None:
-    """A valid calendar date, or ``None`` (no 31/02, no year 0042)."""
-    y, m, d = int(year), int(month), int(day)
-    if not _MIN_YEAR <= y <= _MAX_YEAR:
-        return None
-    try:
-        return _dt.date(y, m, d)
-    except ValueError:
-        return None
+def _lead_paragraphs(paragraphs: list[str]) -> list[str]:
+    """The paragraphs a ``"text"`` date is read from (see :data:`LEAD_MIN_CHARS`)."""
+    taken: list[str] = []
+    for paragraph in paragraphs[:LEAD_MAX_PARAGRAPHS]:
+        taken.append(paragraph)
+        if sum(len(p) for p in taken) >= LEAD_MIN_CHARS:
+            break
+    return taken
 
 
-def _date_candidates(text: str) -> Iterator[tuple[int, _dt.date | None]]:
-    """Yield ``(position, date or None)`` for every full date written in ``text``."""
-    for m in _ISO_DATE.finditer(text):
-        yield m.start(), _make_date(m.group(1), m.group(3), m.group(4))
-    for m in _DMY_DATE.finditer(text):
-        yield m.start(), _make_date(m.group(4), m.group(3), m.group(1))
-    for m in _VI_DATE.finditer(text):
-        yield m.start(), _make_date(m.group(3), m.group(2), m.group(1))
-    for m in _DM_YEAR_DATE.finditer(text):
-        yield m.start(), _make_date(m.group(3), m.group(2), m.group(1))
+def _opening_date(paragraph: str) -> _dt.date | None:
+    """The full date ``paragraph`` opens with (see :data:`LEAD_WORDS_BEFORE`), or ``None``."""
+    for found in find_dates(paragraph):
+        before = paragraph[: found.start]
+        if len(before.split()) > LEAD_WORDS_BEFORE or _SENTENCE_END.search(before):
+            return None
+        if _OTHER_DAY_BEFORE.search(before) is None and _OTHER_DAY_CUE.search(before) is None:
+            return found.date
+    return None
 
 
-def parse_date(text: str) -> _dt.date | None:
-    """The first valid full date written in ``text``, or ``None``.
-
-    Understands ISO (``2022-04-05``, with or without a time after it),
-    ``dd/mm/yyyy``, ``dd-mm-yyyy``, ``dd.mm.yyyy``, ``ngày 5 tháng 4 năm 2022``
-    and ``18/12 năm 2020``.  A day and month without a year (``Ngày 18/12``)
-    give ``None``: a wrong date is worse than none.  Impossible dates
-    (``31/02/2022``) are skipped.
-    """
-    if not text:
-        return None
-    found = sorted(
-        ((pos, d) for pos, d in _date_candidates(text) if d is not None),
-        key=lambda item: item[0],
-    )
-    return found[0][1] if found else None
+def _lead_date(paragraphs: list[str]) -> _dt.date | None:
+    """The date the body's lead opens with, for a ``"text"`` date; ``None`` if none."""
+    for paragraph in _lead_paragraphs(paragraphs):
+        date = _opening_date(paragraph)
+        if date is not None:
+            return date
+    return None
 
 
 # --- line classes ------------------------------------------------------------------
@@ -209,7 +251,6 @@ def _content_lines(text: str) -> list[str]:
 # --- date / byline lines -------------------------------------------------------------
 
 _TIME = re.compile(r"(?<!\d)\d{1,2}\s*[:hg]\s*\d{2}(?::\d{2})?(?!\d)\s*(?:AM|PM|SA|CH)?", re.IGNORECASE)
-_PARTIAL_DATE = re.compile(r"(?<![\d/.\-])\d{1,2}[/\-.]\d{1,2}(?![\d/.\-]*\d)")
 _GMT = re.compile(r"\(?\s*(?:GMT|UTC)\s*(?:[+-]\s*\d{1,2}(?::?\d{2})?)?\s*\)?", re.IGNORECASE)
 _WEEKDAY = re.compile(r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật|CN)\b", re.IGNORECASE)
 _DATE_FILLER = re.compile(
@@ -225,14 +266,9 @@ def _date_tokens_removed(line: str) -> tuple[str, bool, bool]:
     Returns ``(remainder, had_date, had_time)``; ``had_date`` counts year-less
     dates too (``18/12``), since those still make a line a date line.
     """
-    had_date = False
-    rest = line
-    for pattern in (_ISO_DATE, _DMY_DATE, _VI_DATE, _DM_YEAR_DATE):
-        rest, n = pattern.subn(" ", rest)
-        had_date = had_date or n > 0
+    rest, n_dates = strip_dates(line)
     rest, n_time = _TIME.subn(" ", rest)
-    rest, n_partial = _PARTIAL_DATE.subn(" ", rest)
-    had_date = had_date or n_partial > 0
+    had_date = n_dates > 0
     for pattern in (_GMT, _WEEKDAY, _DATE_FILLER):
         rest = pattern.sub(" ", rest)
     rest = " ".join(part.strip(_EDGE_PUNCT) for part in rest.split())
@@ -458,10 +494,21 @@ class _Meta:
 
     title: str = ""
     date: _dt.date | None = None
+    date_source: str | None = None  # one of DATE_SOURCES once ``date`` is set
     author: str | None = None
     source: str | None = None
     url: str | None = None
     source_is_host: bool = False  # ``source`` was only guessed from ``url``
+
+    def add_date(self, date: _dt.date | None, source: str) -> None:
+        """Keep the first date found, with where it was read."""
+        if self.date is None and date is not None:
+            self.date, self.date_source = date, source
+
+    def add_date_line(self, line: _DateLine, in_header: bool) -> None:
+        """Take a date line's date and author; a byline's date is a ``"byline"`` date."""
+        self.add_date(line.date, "header" if in_header and line.author is None else "byline")
+        self.author = self.author or line.author
 
     def add_url(self, url: str) -> None:
         """Keep the first URL; its host stands in for a source until one is named."""
@@ -479,8 +526,7 @@ def _take_meta_line(line: str, meta: _Meta) -> bool:
     """Record a date / byline / source / URL line; False when it is none of those."""
     date_line = _read_date_line(line)
     if date_line is not None:
-        meta.date = meta.date or date_line.date
-        meta.author = meta.author or date_line.author
+        meta.add_date_line(date_line, in_header=True)
         return True
     url = _read_url_line(line)
     if url is not None:
@@ -530,8 +576,7 @@ def _read_footer(lines: list[str], start: int, meta: _Meta) -> int:
         elif source:
             meta.add_source(source)
         elif date_line and meta.date is None and date_line.date is not None:
-            meta.date = date_line.date
-            meta.author = meta.author or date_line.author
+            meta.add_date_line(date_line, in_header=False)
         elif meta.author is None and _is_name(line):
             meta.author = line
         else:
@@ -562,6 +607,7 @@ def _parse_portal_text(text: str) -> tuple[_Meta, list[str]]:
         meta.title = _fallback_title(body[0])
     elif meta.title and not body:
         body = [meta.title]  # a one-line bulletin: its headline is its text
+    meta.add_date(_lead_date(body), "text")
     return meta, body
 
 
@@ -587,7 +633,11 @@ def _sha1(data: bytes) -> str:
 
 def _relative(path: Path, root: Path) -> str:
     """``path`` relative to ``root`` with POSIX separators (or as given if outside)."""
-    for p, r in ((path.absolute(), root.absolute()), (path.resolve(), root.resolve())):
+    try:
+        pairs = [(path.absolute(), root.absolute()), (path.resolve(), root.resolve())]
+    except (OSError, RuntimeError):  # a looping link cannot be resolved
+        pairs = [(path.absolute(), root.absolute())]
+    for p, r in pairs:
         try:
             return p.relative_to(r).as_posix()
         except ValueError:
@@ -601,6 +651,22 @@ def _txt_id(rel: str) -> str:
 
 
 # --- .txt ----------------------------------------------------------------------------
+
+
+def cap_body(body: str, raw_chars: int, where: str, limit: int | None = None) -> tuple[str, tuple[str, ...]]:
+    """``body`` cut to ``limit`` (default :data:`MAX_BODY_CHARS`) characters at a
+    space, and the warning that says so (none when nothing was cut)."""
+    limit = MAX_BODY_CHARS if limit is None else limit
+    if len(body) <= limit and raw_chars <= _MAX_RAW_CHARS:
+        return body, ()
+    if len(body) > limit:
+        cut = body.rfind(" ", limit // 2, limit)
+        body = body[: cut if cut > 0 else limit].rstrip()
+    return body, (
+        f"{where}: longer than {limit:,} characters ({raw_chars:,} as written); "
+        "only the first part is indexed and shown",
+    )
+
 
 
 def read_txt(path: Path, root: Path) -> Bulletin:
@@ -621,21 +687,24 @@ def read_txt(path: Path, root: Path) -> Bulletin:
         text = _decode(data)
     except ValueError as e:
         raise BadDocument(rel, str(e)) from None
-    if not clean_text(text).strip():
+    if not clean_text(text[:_MAX_RAW_CHARS]).strip():
         raise BadDocument(rel, "empty file (only whitespace)")
-    meta, body = _parse_portal_text(text)
+    meta, body = _parse_portal_text(text[:_MAX_RAW_CHARS])
     if not body:
         raise BadDocument(rel, "nothing left after clean-up (only portal boilerplate or metadata)")
+    text_body, cut = cap_body("\n\n".join(body), len(text), rel)
     return Bulletin(
         id=_txt_id(rel),
         title=meta.title,
-        body="\n\n".join(body),
+        body=text_body,
         date=meta.date,
         author=meta.author,
         source=meta.source,
         url=meta.url,
         path=rel,
         hash=_sha1(data),
+        date_source=meta.date_source,
+        warnings=cut,
     )
 
 
@@ -662,9 +731,37 @@ def _record_id(value: object) -> str | None:
     return text or None
 
 
-def _record_date(value: object) -> _dt.date | None:
-    """The ``date`` field parsed with :func:`parse_date`; anything invalid → ``None``."""
-    return parse_date(value) if isinstance(value, str) else None
+def _shown(value: object, limit: int = 40) -> str:
+    """A record value as it may appear in a one-line warning."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = " ".join(text.split())
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"'{text}'" if isinstance(value, str) else text
+
+
+@dataclass(frozen=True)
+class _RecordDate:
+    """What a record's ``date`` field gives: the date, its source, any warning."""
+
+    date: _dt.date | None = None
+    source: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def _record_date(value: object, where: str, rid: str, paragraphs: list[str]) -> _RecordDate:
+    """The record's date: its ``date`` field, else the lead of its body.
+
+    A missing, ``null`` or blank ``date`` lets the lead give a ``"text"`` date.
+    A value that :func:`~searcher.dates.read_record_date` cannot read leaves
+    the record undated (no guess from the text) with one warning naming it.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        date = _lead_date(paragraphs)
+        return _RecordDate(date, "text" if date else None)
+    date = read_record_date(value)
+    if date is not None:
+        return _RecordDate(date, "record")
+    return _RecordDate(warnings=(f"{where}: date {_shown(value)} not understood (record '{rid}'); indexed undated",))
 
 
 def _record_to_bulletin(record: object, n: int, where: str, raw: bytes) -> Bulletin:
@@ -674,26 +771,31 @@ def _record_to_bulletin(record: object, n: int, where: str, raw: bytes) -> Bulle
     rid = _record_id(record.get("id"))
     if rid is None:
         raise BadDocument(where, f"line {n}: no id")
+    if strip_controls(rid) != rid:
+        raise BadDocument(where, f"line {n}: the id holds control characters; give the record a printable id")
     body_value = record.get("body")
     if not isinstance(body_value, str):
         raise BadDocument(where, f"line {n}: no body (record '{rid}')")
-    body = clean_body(body_value)
+    body, cut = cap_body(clean_body(body_value[:_MAX_RAW_CHARS]), len(body_value), f"{where} (record '{rid}')")
     if not body:
         raise BadDocument(where, f"line {n}: empty body (record '{rid}')")
     title_value = record.get("title")
     title = ""
     if isinstance(title_value, str):
         title = " ".join(_strip_inline_boilerplate(clean_text(unescape_entities(title_value))).split())
+    dated = _record_date(record.get("date"), where, rid, body.split("\n\n"))
     return Bulletin(
         id=rid,
         title=title,
         body=body,
-        date=_record_date(record.get("date")),
+        date=dated.date,
         author=_optional_text(record.get("author")),
         source=_optional_text(record.get("source")),
         url=_optional_text(record.get("url")),
         path=where,
         hash=_sha1(raw),
+        date_source=dated.source,
+        warnings=dated.warnings + cut,
     )
 
 
@@ -746,17 +848,63 @@ def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-def _corpus_files(root: Path) -> list[tuple[str, Path]]:
-    """Every non-hidden ``.txt`` and ``.jsonl`` file under ``root``, by relative path."""
-    found = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not _is_hidden(d)]
+def _corpus_files(root: Path, follow_symlinks: bool = False) -> list[tuple[str, Path] | BadDocument]:
+    """Every non-hidden ``.txt`` and ``.jsonl`` file under ``root``, by relative path.
+
+    Symbolic links are read only when they point to a regular file inside the
+    corpus folder, unless ``follow_symlinks``; a link out of the corpus, a
+    broken or looping link, a folder that cannot be listed and anything that
+    is not a regular file (a FIFO would block the job) come out as
+    :class:`BadDocument` values saying why.  With ``follow_symlinks``, linked
+    folders are walked too, each real folder once (no loops).
+    """
+    real_root = root.resolve()
+    found: list[tuple[str, Path] | BadDocument] = []
+    unreadable: list[OSError] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    for folder, dirs, files in os.walk(root, onerror=unreadable.append, followlinks=follow_symlinks):
+        if follow_symlinks:
+            st = os.stat(folder)
+            if (st.st_dev, st.st_ino) in seen_dirs:
+                dirs[:] = []
+                continue
+            seen_dirs.add((st.st_dev, st.st_ino))
+        dirs[:] = sorted(d for d in dirs if not _is_hidden(d))
         for name in files:
             if _is_hidden(name) or not name.lower().endswith((".txt", ".jsonl")):
                 continue
             path = Path(folder, name)
-            found.append((path.relative_to(root).as_posix(), path))
-    return sorted(found, key=lambda item: item[0])
+            rel = path.relative_to(root).as_posix()
+            problem = _not_readable_file(path, real_root, follow_symlinks)
+            if strip_controls(rel) != rel:
+                rel, problem = printable(rel), "the file name holds control characters: rename the file"
+            found.append(BadDocument(rel, problem) if problem else (rel, path))
+    for err in unreadable:
+        where = Path(err.filename).relative_to(root).as_posix() if err.filename else str(root)
+        found.append(BadDocument(where + "/", f"folder cannot be read ({err.strerror or err.__class__.__name__})"))
+    return sorted(found, key=lambda item: item.path if isinstance(item, BadDocument) else item[0])
+
+
+def _not_readable_file(path: Path, real_root: Path, follow_symlinks: bool) -> str | None:
+    """Why ``path`` is not read as a corpus file, or None when it is."""
+    try:
+        if path.is_symlink():
+            try:
+                target = path.resolve(strict=True)
+            except RuntimeError:
+                return "symbolic link loop"
+            except OSError:
+                return "broken symbolic link"
+            if not follow_symlinks and not target.is_relative_to(real_root):
+                return "symbolic link to a file outside the corpus: not followed (pass --follow-symlinks to read it)"
+        st = path.stat()
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "symbolic link loop"
+        return f"cannot read ({e.strerror or e.__class__.__name__})"
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file"
+    return None
 
 
 def _read_file(rel: str, path: Path, root: Path) -> Iterator[Bulletin | BadDocument]:
@@ -782,22 +930,40 @@ def _unique(items: Iterator[Bulletin | BadDocument]) -> Iterator[Bulletin | BadD
         yield item
 
 
-def _scan(root: Path) -> Iterator[Bulletin | BadDocument]:
-    for rel, path in _corpus_files(root):
-        yield from _read_file(rel, path, root)
+def _scan(root: Path, follow_symlinks: bool = False) -> Iterator[Bulletin | BadDocument]:
+    for item in _corpus_files(root, follow_symlinks):
+        if isinstance(item, BadDocument):
+            yield item
+        else:
+            yield from _read_file(item[0], item[1], root)
 
 
-def scan_corpus(root: str | Path) -> Iterator[Bulletin | BadDocument]:
+def scan_corpus(root: str | Path, *, follow_symlinks: bool = False) -> Iterator[Bulletin | BadDocument]:
     """Every bulletin under ``root``, recursively, in the order of relative paths.
 
     Reads ``**/*.txt`` and ``**/*.jsonl``; hidden files and folders are
     skipped.  Bad files and records come out as :class:`BadDocument` values,
     and so does any bulletin whose id was already seen.  Raises
-    :class:`CorpusError` at once when ``root`` is missing or not a folder.
+    :class:`CorpusError` at once when ``root`` is missing, not a folder or
+    cannot be read.  Symbolic links out of the corpus are not followed unless
+    ``follow_symlinks`` (see :func:`_corpus_files`).
     """
     root = Path(root)
+    check_corpus_folder(root)
+    return _unique(_scan(root, follow_symlinks))
+
+
+def check_corpus_folder(root: Path) -> None:
+    """Raise :class:`CorpusError` unless ``root`` is a folder this process can list."""
     if not root.exists():
         raise CorpusError(f"corpus folder '{root}' does not exist: create it or pass --corpus DIR")
     if not root.is_dir():
         raise CorpusError(f"corpus folder '{root}' is not a directory: pass --corpus DIR")
-    return _unique(_scan(root))
+    try:
+        with os.scandir(root):
+            pass
+    except OSError as e:
+        raise CorpusError(
+            f"corpus folder '{root}' cannot be read ({e.strerror or e.__class__.__name__}): "
+            "fix its permissions or pass --corpus DIR"
+        ) from None

@@ -1,6 +1,16 @@
-"""Typed errors raised by the library.  The CLI maps each to an exit code."""
+"""Typed errors raised by the library.  The CLI maps each to an exit code.
+
+:data:`DAMAGE` lists what reading a damaged index file raises (and nothing
+else): only those become :class:`IndexCorruptError`.  Any other exception is a
+bug and propagates as itself.
+"""
 
 from __future__ import annotations
+
+import pickle
+import sqlite3
+import struct
+import zlib
 
 
 class BantinError(Exception):
@@ -11,7 +21,8 @@ class BantinError(Exception):
 
 
 class QueryError(BantinError, ValueError):
-    """The query cannot be searched (empty, only punctuation, too long)."""
+    """The query or a search parameter cannot be used (empty query, only
+    punctuation, too long, a bad filter value, a limit that is not a whole number)."""
 
 
 class IndexMissingError(BantinError, FileNotFoundError):
@@ -20,6 +31,15 @@ class IndexMissingError(BantinError, FileNotFoundError):
 
 class IndexCorruptError(BantinError):
     """An index exists at the path but cannot be opened or read."""
+
+
+class IndexWriteError(BantinError, OSError):
+    """The index folder cannot be written: permissions, a full disk, a read-only
+    file system, or a path that is not a folder.  The live index is untouched."""
+
+
+class SearcherClosedError(BantinError, RuntimeError):
+    """A :class:`~searcher.Searcher` was used after :meth:`~searcher.Searcher.close`."""
 
 
 class IndexLockedError(BantinError):
@@ -47,3 +67,28 @@ class BadDocument(BantinError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+def _whoosh_damage() -> tuple[type[BaseException], ...]:
+    from whoosh.index import IndexError as WhooshIndexError
+
+    return (WhooshIndexError,)
+
+
+# What damaged index files raise when whoosh, SQLite, zlib or pickle read them.
+# OSError covers a file that vanished or cannot be read.  A plain ValueError or
+# TypeError is NOT here: those are bugs and must be reported as bugs.
+DAMAGE: tuple[type[BaseException], ...] = (
+    struct.error,
+    zlib.error,
+    EOFError,
+    pickle.UnpicklingError,
+    sqlite3.DatabaseError,
+    UnicodeDecodeError,
+    OSError,
+)
+
+
+def damage_errors() -> tuple[type[BaseException], ...]:
+    """:data:`DAMAGE` plus whoosh's own index errors (imported on first use)."""
+    return DAMAGE + _whoosh_damage()

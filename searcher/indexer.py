@@ -18,6 +18,7 @@ and not even parsed.
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import hashlib
 import json
 import os
@@ -35,8 +36,15 @@ from typing import Callable, Iterable, Iterator
 from whoosh import index as windex
 
 from . import layout, vocab
-from .errors import BadDocument, BantinError, IndexCorruptError, IndexMissingError
-from .schema import ANALYSIS_VERSION, build_schema
+from .errors import (
+    BadDocument,
+    BantinError,
+    IndexCorruptError,
+    IndexMissingError,
+    IndexWriteError,
+    damage_errors,
+)
+from .schema import ANALYSIS_VERSION, build_schema, navigation_fields
 from .sidecar import TeeWriter
 
 # With procs=None, below this many documents to analyse one process does it all:
@@ -69,6 +77,7 @@ class IndexReport:
     deleted: int = 0
     unchanged: int = 0
     skipped: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)  # {"path", "message"}: indexed all the same
     seconds: float = 0.0
     documents: int = 0
     rebuilt: bool = False
@@ -87,11 +96,38 @@ class IndexReport:
 # --- the whoosh document ----------------------------------------------------------------
 
 
-def _fields(b) -> dict:
-    """The whoosh document for one :class:`~searcher.bulletins.Bulletin`."""
+def _mentions(title: str, body: str) -> tuple[list[str], list[dict]]:
+    """References in the title and the body, found once: the ``ref`` field's
+    keys, and the stored mentions (offsets into the title or the body)."""
     from .refs import find_refs
 
-    refs = [r.to_dict() for r in find_refs(b.body)]
+    keys: list[str] = []
+    mentions: list[dict] = []
+    cut = len(title) + 1
+    for r in find_refs(f"{title}\n{body}"):
+        keys.extend(r.keys())
+        d = r.to_dict()
+        in_title = r.start < cut
+        shift = 0 if in_title else cut
+        mentions.append(
+            {
+                "key": d["key"],
+                "label": d["label"],
+                "type": d["type"],
+                "number": d.get("number"),
+                "symbol": d.get("symbol"),
+                "text": d["text"],
+                "field": "title" if in_title else "body",
+                "start": r.start - shift,
+                "end": r.end - shift,
+            }
+        )
+    return keys, mentions
+
+
+def _fields(b) -> dict:
+    """The whoosh document for one :class:`~searcher.bulletins.Bulletin`."""
+    ref_keys, mentions = _mentions(b.title, b.body)
     return {
         "id": b.id,
         "title": b.title,
@@ -101,15 +137,17 @@ def _fields(b) -> dict:
         "pair": b.body,
         "pair_fold": b.body,
         "word": f"{b.title}\n{b.body}",
-        "ref": f"{b.title}\n{b.body}",
+        "ref": ref_keys,  # pre-analysed: whoosh indexes a list of terms as given
         "body": b.body,
         "date": b.date.isoformat() if b.date else None,
+        "date_source": b.date_source if b.date else None,
+        **navigation_fields(b, (m["key"] for m in mentions)),
         "author": b.author,
         "source": b.source,
         "url": b.url,
         "path": b.path,
         "hash": b.hash,
-        "refs": json.dumps(refs, ensure_ascii=False),
+        "refs": json.dumps(mentions, ensure_ascii=False),
     }
 
 
@@ -131,6 +169,7 @@ def _from_stored(f: dict):
         url=f.get("url"),
         path=f.get("path") or "",
         hash=f.get("hash") or "",
+        date_source=f.get("date_source") if date else None,
     )
 
 
@@ -208,7 +247,9 @@ def _unique(items: Iterable) -> Iterator:
         yield item
 
 
-def scan(corpus: str | os.PathLike, manifest: dict[str, str] | None = None) -> Iterator:
+def scan(
+    corpus: str | os.PathLike, manifest: dict[str, str] | None = None, *, follow_symlinks: bool = False
+) -> Iterator:
     """Every corpus item, in :func:`~searcher.bulletins.scan_corpus` order:
     a ``Bulletin``, a ``BadDocument``, or, for a file or JSON line whose raw
     bytes hash to what ``manifest`` (id → SHA-1) holds, a ``_Same(id, path)``.
@@ -218,12 +259,16 @@ def scan(corpus: str | os.PathLike, manifest: dict[str, str] | None = None) -> I
     from . import bulletins
 
     root = Path(corpus)
-    bulletins.scan_corpus(root)  # the folder checks, eagerly; the scan itself is lazy
+    bulletins.check_corpus_folder(root)  # eagerly; the scan itself is lazy
     manifest = manifest or {}
     by_hash = {h: i for i, h in manifest.items()}
 
     def items() -> Iterator:
-        for rel, path in bulletins._corpus_files(root):
+        for found in bulletins._corpus_files(root, follow_symlinks):
+            if isinstance(found, BadDocument):
+                yield found
+                continue
+            rel, path = found
             if rel.lower().endswith(".jsonl"):
                 yield from _jsonl_items(path, root, rel, by_hash)
             else:
@@ -235,8 +280,12 @@ def scan(corpus: str | os.PathLike, manifest: dict[str, str] | None = None) -> I
 # --- the live index ----------------------------------------------------------------------
 
 
-def _live_state(root: Path) -> tuple[layout.Generation | None, dict, str | None]:
-    """The live generation, its manifest, and why it must be rebuilt (None = it need not)."""
+def _live_state(root: Path, verify: bool = False) -> tuple[layout.Generation | None, dict, str | None]:
+    """The live generation, its manifest, and why it must be rebuilt (None = it need not).
+
+    Files whose modification time changed since they were written are
+    checksummed (so same-size damage is found and repaired); ``verify``
+    checksums every file."""
     try:
         gen = layout.current_generation(root)
     except IndexMissingError:
@@ -254,7 +303,7 @@ def _live_state(root: Path) -> tuple[layout.Generation | None, dict, str | None]
             manifest,
             f"analysis rules changed ({meta.get('analysis_version')} → {ANALYSIS_VERSION})",
         )
-    problem = layout.damage(gen, meta)
+    problem = layout.damage(gen, meta, verify=verify)
     if problem:
         return gen, manifest, f"index damaged ({problem})"
     count, problem = _live_count(gen)
@@ -276,7 +325,7 @@ def _live_count(gen: layout.Generation) -> tuple[int, str | None]:
                 return r.doc_count(), None
         finally:
             ix.close()
-    except Exception as e:  # noqa: BLE001 - any failure to read means: rebuild
+    except damage_errors() as e:  # a damaged index is rebuilt; anything else is a bug
         return 0, f"index unreadable ({e.__class__.__name__})"
 
 
@@ -296,7 +345,7 @@ def _stored(gen: layout.Generation | None, ids: Iterable[str]) -> dict[str, dict
                         out[doc_id] = s.stored_fields(n)
         finally:
             ix.close()
-    except Exception:  # noqa: BLE001 - an unreadable old index just keeps nothing
+    except damage_errors():  # an unreadable old index just keeps nothing
         return {}
     return out
 
@@ -351,6 +400,7 @@ def _plan(items: Iterable, manifest: dict, live, full: bool, report: IndexReport
             continue
         plan.to_add.append(item)
         plan.manifest[item.id] = item.hash
+        report.warnings.extend({"path": item.path, "message": w} for w in item.warnings)
         if old is None:
             report.added += 1
         else:
@@ -662,7 +712,9 @@ def _cancel_quietly(writer) -> None:
         pass
 
 
-def _finish_generation(gen: layout.Generation, plan: _Plan, corpus: Path, documents: int) -> layout.Generation:
+def _finish_generation(
+    gen: layout.Generation, plan: _Plan, corpus: Path, documents: int, previous: dict | None
+) -> layout.Generation:
     layout.write_json(gen.path / layout.MANIFEST, plan.manifest)
     layout.write_json(
         gen.path / layout.META,
@@ -671,7 +723,7 @@ def _finish_generation(gen: layout.Generation, plan: _Plan, corpus: Path, docume
             "built_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "corpus": str(corpus.resolve()),
             "documents": documents,
-            "files": layout.file_sizes(gen.path),
+            "files": layout.file_records(gen.path, previous),
         },
     )
     return layout.publish(gen)
@@ -689,7 +741,8 @@ def _run(report: IndexReport, root: Path, corpus: Path, state: tuple, job: dict)
     live, manifest, reason = state
     full = reason is not None
     report.rebuilt, report.reason = full, reason
-    plan = _plan(scan(corpus, None if full else manifest), manifest, live, full, report)
+    items = scan(corpus, None if full else manifest, follow_symlinks=job["follow_symlinks"])
+    plan = _plan(items, manifest, live, full, report)
     if plan.empty:
         report.documents = len(manifest)
         report.generation = live.name if live else None
@@ -697,14 +750,43 @@ def _run(report: IndexReport, root: Path, corpus: Path, state: tuple, job: dict)
     gen = layout.new_generation(root)
     try:
         report.documents = _write(gen, live, plan, job["procs"], job["progress"], job["lock_fd"])
-        report.generation = _finish_generation(gen, plan, corpus, report.documents).name
+        previous = _previous_files(live) if live is not None and not full else None
+        report.generation = _finish_generation(gen, plan, corpus, report.documents, previous).name
     except BaseException as e:
         import shutil
 
         shutil.rmtree(gen.path, ignore_errors=True)  # the next job would, anyway
-        if full or not isinstance(e, Exception) or isinstance(e, (BantinError, WorkerError, MemoryError)):
+        if isinstance(e, OSError) and not isinstance(e, (FileNotFoundError, BantinError)):
+            raise write_error(root, e) from e
+        if full or not isinstance(e, damage_errors()):
             raise
         raise _DamagedIndex(f"index unreadable ({e.__class__.__name__})") from e
+
+
+def _previous_files(live: layout.Generation) -> dict | None:
+    """The live generation's file records (their checksums are reused for shared files)."""
+    try:
+        return layout.read_json(live.path / layout.META).get("files")
+    except (OSError, ValueError):
+        return None
+
+
+def write_error(root: Path, e: OSError) -> IndexWriteError:
+    """The one-line error for an index that cannot be written, by cause."""
+    where = f"'{root}'"
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        what = f"no space left on the disk holding {where}: free some space and run the job again"
+    elif e.errno in (errno.EACCES, errno.EPERM):
+        what = f"cannot write to {where} (permission denied): run as the index's owner or pass --index DIR"
+    elif e.errno == errno.EROFS:
+        what = f"{where} is on a read-only file system: pass --index DIR on a writable disk"
+    elif e.errno in (errno.ENOTDIR, errno.EEXIST) and root.exists() and not root.is_dir():
+        what = f"{where} is a file, not an index folder: pass --index DIR"
+    elif e.errno == errno.EFBIG:
+        what = f"a file in {where} grew past the size this system allows: raise the limit (ulimit -f)"
+    else:
+        what = f"cannot write the index at {where} ({e.strerror or e.__class__.__name__})"
+    return IndexWriteError(f"{what}; the live index is unchanged")
 
 
 def update_index(
@@ -715,34 +797,49 @@ def update_index(
     procs: int | None = None,
     wait: float = 0.0,
     progress: Progress | None = None,
+    follow_symlinks: bool = False,
+    verify: bool = False,
 ) -> IndexReport:
     """Bring the index at ``index`` in step with the corpus folder.
 
-    Incremental unless ``rebuild`` is true, the index is missing or unreadable,
-    or it was built with other analysis rules (``report.reason`` says which).
+    Incremental unless ``rebuild`` is true, the index is missing, damaged or
+    unreadable, or it was built with other analysis rules (``report.reason``
+    says which).  Files changed since they were written are checksummed, so
+    damage is repaired by a rebuild; ``verify`` checksums every file.
     ``procs``: worker processes (default: every core, for 200+ documents).
     ``progress(done, total, bytes)`` is called as documents are analysed.
+    ``follow_symlinks``: also read links that point out of the corpus folder.
 
     Raises :class:`~searcher.errors.IndexLockedError` when another job holds
-    the lock for longer than ``wait`` seconds, and
-    :class:`~searcher.errors.CorpusError` when the corpus folder is missing.
-    If the job fails or is interrupted, the index is as it was before.
+    the lock for longer than ``wait`` seconds,
+    :class:`~searcher.errors.CorpusError` when the corpus folder is missing or
+    unreadable, and :class:`~searcher.errors.IndexWriteError` when the index
+    cannot be written (permissions, a full disk).  If the job fails or is
+    interrupted, the index is as it was before.
     """
     t0 = time.perf_counter()
     root, corpus = Path(index), Path(corpus)
     report = IndexReport(index=str(root))
-    with layout.WriteLock(root, wait=wait) as lock:
-        layout.collect_garbage(root)
-        live, manifest, reason = _live_state(root)
-        if rebuild and reason is None:
-            reason = "--rebuild asked for"
-        job = {"procs": procs, "progress": progress, "lock_fd": lock.fileno()}
-        try:
-            _run(report, root, corpus, (live, manifest, reason), job)
-        except _DamagedIndex as e:  # found only while updating it: build afresh
-            report = IndexReport(index=str(root))
-            _run(report, root, corpus, (live, manifest, str(e)), job)
-        layout.collect_garbage(root)
+    from .bulletins import check_corpus_folder
+
+    check_corpus_folder(corpus)
+    try:
+        with layout.WriteLock(root, wait=wait) as lock:
+            layout.collect_garbage(root)
+            live, manifest, reason = _live_state(root, verify=verify)
+            if rebuild and reason is None:
+                reason = "--rebuild asked for"
+            job = {"procs": procs, "progress": progress, "lock_fd": lock.fileno(), "follow_symlinks": follow_symlinks}
+            try:
+                _run(report, root, corpus, (live, manifest, reason), job)
+            except _DamagedIndex as e:  # found only while updating it: build afresh
+                report = IndexReport(index=str(root))
+                _run(report, root, corpus, (live, manifest, str(e)), job)
+            layout.collect_garbage(root)
+    except IndexWriteError:
+        raise
+    except OSError as e:
+        raise write_error(root, e) from e
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -754,9 +851,12 @@ def build_index(
     procs: int | None = None,
     wait: float = 0.0,
     progress: Progress | None = None,
+    follow_symlinks: bool = False,
 ) -> IndexReport:
     """Build the index from scratch (the old one serves until the new one is live)."""
-    return update_index(corpus, index, rebuild=True, procs=procs, wait=wait, progress=progress)
+    return update_index(
+        corpus, index, rebuild=True, procs=procs, wait=wait, progress=progress, follow_symlinks=follow_symlinks
+    )
 
 
 # --- stats ------------------------------------------------------------------------------------
@@ -781,24 +881,16 @@ class IndexStats:
         return asdict(self)
 
 
-def _pending(corpus: Path, manifest: dict) -> dict:
-    """What the next incremental job would add, update and delete (bad input aside)."""
-    added = updated = 0
-    seen: set[str] = set()
-    for item in scan(corpus, manifest):
-        if isinstance(item, BadDocument):
-            continue
-        seen.add(item.id)
-        if isinstance(item, _Same) or manifest.get(item.id) == item.hash:
-            continue
-        if item.id in manifest:
-            updated += 1
-        else:
-            added += 1
-    return {"added": added, "updated": updated, "deleted": sum(1 for i in manifest if i not in seen)}
+def _pending(corpus: Path, manifest: dict, live: layout.Generation, follow_symlinks: bool) -> dict:
+    """What the next incremental job would add, update and delete: the job's own plan."""
+    report = IndexReport()
+    _plan(scan(corpus, manifest, follow_symlinks=follow_symlinks), manifest, live, False, report)
+    return {"added": report.added, "updated": report.updated, "deleted": report.deleted}
 
 
-def index_stats(index: str | os.PathLike, corpus: str | os.PathLike | None = None) -> IndexStats:
+def index_stats(
+    index: str | os.PathLike, corpus: str | os.PathLike | None = None, *, follow_symlinks: bool = False
+) -> IndexStats:
     """Size, age and analysis version of the live index; with ``corpus``, whether it changed since."""
     root = Path(index)
     gen = layout.current_generation(root)
@@ -822,6 +914,6 @@ def index_stats(index: str | os.PathLike, corpus: str | os.PathLike | None = Non
     )
     if corpus is not None:
         stats.corpus = str(corpus)
-        stats.pending = _pending(Path(corpus), manifest)
+        stats.pending = _pending(Path(corpus), manifest, gen, follow_symlinks)
         stats.corpus_changed = any(stats.pending.values())
     return stats

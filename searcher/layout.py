@@ -6,7 +6,7 @@
       CURRENT          name of the live generation ("gen-000007"), replaced atomically
       LOCK             held (flock) by the one job that may write; released by the kernel if it dies
       gen-000007/      a complete whoosh index (+ a scoring sidecar per segment) + meta.json
-                       (with every file's size) + manifest.json + vocab.pickle
+                       (every file's size, mtime and SHA-1) + manifest.json + vocab.json
       gen-000008.tmp/  a job in progress; never read; removed by the next job
 
 A job builds or updates a *new* generation and then renames ``CURRENT`` into
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -68,6 +69,7 @@ def write_atomic(path: Path, data: str) -> None:
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(data)
         f.flush()
+        os.fchmod(f.fileno(), FILE_MODE)
         os.fsync(f.fileno())
     os.replace(tmp, path)
     _fsync_dir(path.parent)
@@ -82,21 +84,69 @@ def write_json(path: Path, data: dict) -> None:
     write_atomic(path, json.dumps(data, ensure_ascii=False))
 
 
-def file_sizes(path: Path) -> dict[str, int]:
-    """Sizes of a generation's files, recorded in its ``meta.json`` (``files``)."""
-    return {
-        p.name: p.stat().st_size
-        for p in sorted(path.iterdir())
-        if p.is_file() and p.name != META and not p.name.endswith("_WRITELOCK")
-    }
+FILE_MODE = 0o644  # index files: never group- or world-writable, whatever the umask
+DIR_MODE = 0o755
 
 
-def damage(gen: Generation, meta: dict) -> str | None:
-    """What is wrong with the files ``meta`` records (missing, or another size), or None.
+def _sha1_file(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha1").hexdigest()
 
-    A cheap guard against truncated or lost files, which whoosh would only
-    notice in the middle of some query, or not at all."""
-    for name, size in (meta.get("files") or {}).items():
+
+def file_records(path: Path, previous: dict | None = None) -> dict[str, list]:
+    """``{name: [size, mtime_ns, sha1]}`` for a generation's files, recorded in its
+    ``meta.json`` (``files``).
+
+    A file shared by hard link with the previous generation (same size and
+    mtime as ``previous`` records) keeps its recorded checksum instead of being
+    read again.
+    """
+    previous = previous or {}
+    out: dict[str, list] = {}
+    for p in sorted(path.iterdir()):
+        if not p.is_file() or p.name == META or p.name.endswith("_WRITELOCK"):
+            continue
+        st = p.stat()
+        old = previous.get(p.name)
+        if isinstance(old, list) and len(old) == 3 and old[0] == st.st_size and old[1] == st.st_mtime_ns:
+            out[p.name] = old
+        else:
+            out[p.name] = [st.st_size, st.st_mtime_ns, _sha1_file(p)]
+    return out
+
+
+def damage(gen: Generation, meta: dict, *, verify: bool = False) -> str | None:
+    """What is wrong with the files ``meta`` records, or None.
+
+    Always checks that each file exists with its recorded size.  A file whose
+    modification time changed since it was written is read and its SHA-1
+    compared (damage that keeps the size: a same-size overwrite); with
+    ``verify``, every file is.
+    """
+    for name, record in (meta.get("files") or {}).items():
+        if not (isinstance(record, list) and len(record) == 3):
+            return f"{META} lists {name} in an unknown form"
+        size, mtime_ns, sha1 = record
+        try:
+            st = (gen.path / name).stat()
+        except OSError:
+            return f"{name} is missing"
+        if st.st_size != size:
+            return f"{name} has {st.st_size} bytes instead of {size}"
+        if verify or st.st_mtime_ns != mtime_ns:
+            try:
+                actual = _sha1_file(gen.path / name)
+            except OSError as e:
+                return f"{name} cannot be read ({e.strerror or e.__class__.__name__})"
+            if actual != sha1:
+                return f"{name} was changed after it was written (checksum differs)"
+    return None
+
+
+def cheap_damage(gen: Generation, meta: dict) -> str | None:
+    """Missing files or other sizes only: what every reader checks on opening."""
+    for name, record in (meta.get("files") or {}).items():
+        size = record[0] if isinstance(record, list) and record else None
         try:
             actual = (gen.path / name).stat().st_size
         except OSError:
@@ -104,6 +154,15 @@ def damage(gen: Generation, meta: dict) -> str | None:
         if actual != size:
             return f"{name} has {actual} bytes instead of {size}"
     return None
+
+
+def fix_modes(path: Path) -> None:
+    """Give a generation folder and its files fixed modes (0755 / 0644), so that
+    no umask leaves an index group- or world-writable."""
+    os.chmod(path, DIR_MODE)
+    for p in path.iterdir():
+        if p.is_file() and not p.is_symlink():
+            os.chmod(p, FILE_MODE)
 
 
 def current_generation(root: Path) -> Generation:
@@ -135,6 +194,14 @@ def current_generation(root: Path) -> Generation:
     return Generation(root, name)
 
 
+def make_root(root: Path) -> None:
+    """Create the index folder (mode 0755, whatever the umask) if it does not exist."""
+    if root.is_dir():
+        return
+    root.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, DIR_MODE)
+
+
 def current_token(root: Path) -> str | None:
     """Cheap check of which generation is live (used to notice a new commit)."""
     try:
@@ -145,7 +212,7 @@ def current_token(root: Path) -> str | None:
 
 def new_generation(root: Path) -> Generation:
     """Reserve the next generation name as a ``.tmp`` folder."""
-    root.mkdir(parents=True, exist_ok=True)
+    make_root(root)
     numbers = [0]
     for p in root.glob(GEN_PREFIX + "*"):
         try:
@@ -176,6 +243,7 @@ def link_copy(src: Path, dst: Path, skip: Iterable[str] = ()) -> None:
 def publish(gen: Generation) -> Generation:
     """Make a finished ``.tmp`` generation the live one, atomically."""
     final = Generation(gen.root, gen.name.removesuffix(".tmp"))
+    fix_modes(gen.path)
     for p in gen.path.iterdir():  # make the files durable before they go live
         if p.is_file():
             with open(p, "rb") as f:
@@ -242,7 +310,7 @@ class WriteLock:
         self._fd: int | None = None
 
     def __enter__(self) -> "WriteLock":
-        self.root.mkdir(parents=True, exist_ok=True)
+        make_root(self.root)
         fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             self._acquire(fd)

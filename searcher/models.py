@@ -20,6 +20,51 @@ def _jsonable(value: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """A document a bulletin cites, with every place it is named.
+
+    ``spans`` are ``(start, end)`` offsets into the bulletin's ``body``;
+    ``in_title`` says the title names it too (a title-only citation has no
+    spans).  ``count`` counts every mention, title included.
+    """
+
+    key: str
+    label: str
+    type: str
+    number: str | None = None
+    symbol: str | None = None
+    count: int = 1
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    in_title: bool = False
+
+    def to_dict(self) -> dict:
+        return _jsonable(asdict(self))
+
+
+def citations(mentions: list[dict]) -> list[Citation]:
+    """Group stored mentions (``{"key", "label", "type", "number", "symbol",
+    "field", "start", "end"}``, in text order) into one :class:`Citation` per
+    document, in the order of first mention."""
+    out: dict[str, dict] = {}
+    for m in mentions:
+        key = m.get("key")
+        if not isinstance(key, str) or not key:
+            continue
+        c = out.setdefault(
+            key,
+            {"key": key, "label": m.get("label") or key, "type": m.get("type") or "", "number": m.get("number"),
+             "symbol": None, "count": 0, "spans": [], "in_title": False},
+        )
+        c["count"] += 1
+        c["symbol"] = c["symbol"] or m.get("symbol")
+        if m.get("field") == "title":
+            c["in_title"] = True
+        else:
+            c["spans"].append((int(m.get("start", 0)), int(m.get("end", 0))))
+    return [Citation(**c) for c in out.values()]
+
+
+@dataclass(frozen=True)
 class Hit:
     """One ranked result.  ``highlights`` are ``(start, end)`` offsets into ``snippet``."""
 
@@ -29,7 +74,7 @@ class Hit:
     score: float
     snippet: str
     highlights: list[tuple[int, int]] = field(default_factory=list)
-    refs: list[dict] = field(default_factory=list)
+    refs: list[Citation] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         d = _jsonable(asdict(self))
@@ -74,7 +119,7 @@ class Document:
     source: str | None
     url: str | None
     body: str
-    refs: list[dict] = field(default_factory=list)
+    refs: list[Citation] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return _jsonable(asdict(self))

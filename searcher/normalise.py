@@ -5,7 +5,11 @@ Two layers:
 * **Display layer** (:func:`clean_text`): applied once to the text a user will
   see.  It only makes changes that are invisible or near-invisible to a reader:
   Unicode NFC, look-alike letters (``Ð`` U+00D0 → ``Đ`` U+0110), exotic spaces
-  to a plain space and zero-width characters removed.  Every offset the index
+  to a plain space, zero-width and bidirectional-override characters removed,
+  full-width forms (``ＫＥＴ　２１``) to their plain letters, and control
+  characters (terminal escapes such as ``ESC ]0;…``, C0 and C1 except newline
+  and tab) and lone surrogates dropped, so stored text can reach a terminal or
+  a JSON encoder safely.  Every offset the index
   stores points into text that has been through this layer.
 
 * **Token layer** (:func:`norm_syllable`, :func:`fold`): applied to one
@@ -28,6 +32,10 @@ __all__ = [
     "fix_lookalikes",
     "fix_spaces",
     "clean_text",
+    "strip_controls",
+    "fix_widths",
+    "printable",
+    "is_encodable",
     "canonical_tone",
     "norm_syllable",
     "fold",
@@ -49,8 +57,18 @@ _LOOKALIKES = str.maketrans(
 
 # Spaces that look like a space but are not U+0020.
 _SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
-# Characters that take no room at all.
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Characters that take no room at all, and bidirectional controls (which can
+# make displayed text read differently from what is stored).
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls except tab and newline (a carriage return becomes a
+# newline first), DEL, and lone surrogates (which no UTF-8 encoder accepts).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_CRLF = re.compile("\r\n?")
+# Whole terminal escape sequences (CSI "ESC [ … final", OSC "ESC ] … BEL/ST",
+# and two-character ones), removed with their parameters, not only their ESC.
+_ESCAPES = re.compile("\x1b(?:\\[[0-?]*[ -/]*[@-~]|\\][^\x07\x1b]*(?:\x07|\x1b\\\\)?|[@-Z\\\\-_])")
+# Full-width ASCII and half-width forms (U+FF01–U+FFEE): NFKC gives the plain letter.
+_WIDTH_FORMS = re.compile("[\uff01-\uffee]+")
 
 
 def nfc(text: str) -> str:
@@ -65,6 +83,37 @@ def fix_lookalikes(text: str) -> str:
     """Replace letters that look like Đ/đ but are not (U+00D0, U+00F0, U+0189)."""
     # str.translate walks every character; the regex finds the rare ones fast.
     return text.translate(_LOOKALIKES) if _LOOKALIKE_RE.search(text) else text
+
+
+def strip_controls(text: str) -> str:
+    """Drop control characters (C0, C1, DEL) except tab and newline, and lone
+    surrogates; ``\\r\\n`` and a lone ``\\r`` become ``\\n``."""
+    if "\r" in text:
+        text = _CRLF.sub("\n", text)
+    if "\x1b" in text:
+        text = _ESCAPES.sub("", text)
+    return _CONTROLS.sub("", text)
+
+
+def fix_widths(text: str) -> str:
+    """Full-width letters, digits and punctuation (``ＫＥＴ ＬＵＡＮ ２１``) become
+    their plain forms (NFKC on those characters only)."""
+    return _WIDTH_FORMS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+
+
+def printable(text: str) -> str:
+    """``text`` made safe for a one-line message: controls dropped, newlines
+    and tabs as spaces."""
+    return " ".join(strip_controls(str(text)).split())
+
+
+def is_encodable(text: str) -> bool:
+    """True when ``text`` can be encoded as UTF-8 (no lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def fix_spaces(text: str) -> str:
@@ -86,8 +135,9 @@ def unescape_entities(text: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """The display layer: NFC, look-alike letters, spaces.  Idempotent."""
-    return nfc(fix_lookalikes(fix_spaces(nfc(text))))
+    """The display layer: controls, full-width forms, NFC, look-alike letters,
+    spaces.  Idempotent."""
+    return nfc(fix_lookalikes(fix_spaces(fix_widths(strip_controls(nfc(text))))))
 
 
 # --- token layer -------------------------------------------------------------

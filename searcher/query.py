@@ -69,10 +69,18 @@ class Clause:
 _TOKEN_RE = re.compile(r'\s*(?:(-)?(title:)?"([^"]*)"?|(\S+))', re.IGNORECASE)
 
 
+_BOOST_SUFFIX = re.compile(r"\^[\d.]*$")
+
+
 def parse(text: str) -> list[Clause]:
-    """Split query syntax into clauses; never raises on malformed syntax."""
+    """Split query syntax into clauses; never raises on malformed syntax.
+
+    ``NOT word`` excludes like ``-word``; ``AND`` is the default and is dropped;
+    a Lucene-style boost suffix (``đảng^2``) is ignored, not searched.
+    """
     clauses: list[Clause] = []
     pos = 0
+    pending_not = False
     while pos < len(text):
         m = _TOKEN_RE.match(text, pos)
         if not m or m.end() == pos:
@@ -81,25 +89,40 @@ def parse(text: str) -> list[Clause]:
         if m.group(3) is not None:
             if m.group(3).strip():
                 clauses.append(
-                    Clause("phrase", m.group(3), "title" if m.group(2) else "any", bool(m.group(1)))
+                    Clause(
+                        "phrase",
+                        m.group(3),
+                        "title" if m.group(2) else "any",
+                        bool(m.group(1)) or pending_not,
+                    )
                 )
+            pending_not = False
             continue
-        word = m.group(4)
+        word = _BOOST_SUFFIX.sub("", m.group(4))
+        if not word:
+            continue  # a lone boost ("^2") after a phrase
+        if word == "NOT":
+            pending_not = True
+            continue
         if word == "OR" or word == "|":
             clauses.append(Clause("or"))
+            pending_not = False
             continue
         if word in ("AND", "&&", "+", "-") or word.lower() in ("title:", "-title:"):
             continue  # a stray operator
         negated = word.startswith("-") and len(word) > 1
         if negated:
             word = word[1:]
+        negated = negated or pending_not
+        pending_not = False
         field_ = "any"
         if word.lower().startswith("title:") and len(word) > 6:
             field_, word = "title", word[6:]
             if word.startswith('"'):  # title:"x y" with a space inside
-                rest = text[pos - len(m.group(4)) + len("title:") + int(negated) :]
-                pm = re.match(r'"([^"]*)"?', rest)
-                pos = pos - len(m.group(4)) + len("title:") + int(negated) + pm.end()
+                start = pos - len(m.group(4)) + len("title:") + int(m.group(4).startswith("-"))
+                pm = re.match(r'"([^"]*)"?', text[start:])
+                assert pm is not None  # the text at ``start`` begins with a quote
+                pos = start + pm.end()
                 if pm.group(1).strip():
                     clauses.append(Clause("phrase", pm.group(1), "title", negated))
                 continue
@@ -443,12 +466,15 @@ class QueryPlan:
 def read_query(text: str, voc: Vocabulary | None = None) -> QueryPlan:
     """Read a user's query.  Raises :class:`QueryError` when nothing is searchable."""
     voc = voc or Vocabulary()
-    if text is None or not text.strip():
-        raise QueryError("empty query: type the words to search for, e.g. bantin search \"Kết luận 21\"")
+    if not isinstance(text, str):
+        raise QueryError(f"the query must be text, not {type(text).__name__}")
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(
             f"query too long ({len(text):,} characters; at most {MAX_QUERY_CHARS:,}): shorten it to its key words"
         )
+    text = clean_text(text)
+    if not text.strip():
+        raise QueryError("empty query: type the words to search for, e.g. bantin search \"Kết luận 21\"")
     clauses = _merge_runs(parse(text))
     plain = not has_diacritics(text)
     groups: list[list[Unit]] = []

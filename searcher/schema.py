@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+
 from whoosh import scoring
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh import columns
+from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import (
     fold_analyzer,
@@ -16,10 +19,52 @@ from .analysis import (
 
 # Bump when normalisation, segmentation, reference recognition or the schema
 # change in a way that alters what is indexed.  An index built with another
-# version is rebuilt by the next ``bantin index``.  (2026.11.3: HTML entities
-# unescaped, a symbol names the type of a reference, scoring sidecars beside
-# each segment, separate segment files.)
-ANALYSIS_VERSION = "2026.11.3"
+# version is rebuilt by the next ``bantin index``.  (2026.11.4: control
+# characters and full-width forms in the display layer, bodies capped, title
+# references stored, vocabulary as JSON, checksummed files; dates read in more
+# shapes with their source; day/source/author/cites columns for filters, sort
+# and facets.)
+ANALYSIS_VERSION = "2026.11.4"
+
+# Dates the archive can be filtered and sorted by: from the header, the byline
+# or the record.  A date read from the running text is shown, not trusted.
+TRUSTED_DATE_SOURCES = frozenset({"header", "byline", "record"})
+_EPOCH = _dt.date(1900, 1, 1)
+
+
+def day_number(date: _dt.date) -> int:
+    """The ``day`` column's value: days since 1899-12-31, so 0 means undated."""
+    return (date - _EPOCH).days + 1
+
+
+def day_date(day: int) -> _dt.date:
+    return _EPOCH + _dt.timedelta(days=int(day) - 1)
+
+
+def source_key(source: str | None, url: str | None = None) -> str:
+    """The facet value of a source: lower case, no ``www.``; the URL's host when no source is named."""
+    value = (source or "").strip()
+    if not value and url:
+        value = url.split("//", 1)[-1].split("/", 1)[0]
+    value = value.lower()
+    return value[4:] if value.startswith("www.") else value
+
+
+def navigation_fields(b, cited_keys) -> dict:
+    """The columns that filters, sorting and facets read, for one bulletin."""
+    from .normalise import fold
+
+    fields: dict = {}
+    if b.date is not None and b.date_source in TRUSTED_DATE_SOURCES:
+        fields["day"] = day_number(b.date)
+    src = source_key(b.source, b.url)
+    if src:
+        fields["source_key"] = src
+    if b.author:
+        fields["author_key"] = " ".join(fold(b.author).split())
+    cited = sorted(set(cited_keys))
+    fields["cites"] = " ".join(cited).encode("utf-8")
+    return fields
 
 
 def build_schema() -> Schema:
@@ -29,7 +74,8 @@ def build_schema() -> Schema:
     * ``fold`` / ``title_fold``: syllables without diacritics: "ket luan 21".
     * ``pair`` / ``pair_fold``: adjacent syllable pairs: adjacency counts, as cheap terms.
     * ``word``: pyvi compound words over title and body: words outrank scattered syllables.
-    * ``ref``: document-reference keys at their spans: "Kết luận 21" is one term.
+    * ``ref``: document-reference keys of title and body: "Kết luận 21" is one term
+      (given pre-analysed by the index job, so the recogniser runs once per bulletin).
     """
     return Schema(
         id=ID(stored=True, unique=True),
@@ -40,9 +86,14 @@ def build_schema() -> Schema:
         pair=TEXT(analyzer=pair_analyzer(), phrase=False),
         pair_fold=TEXT(analyzer=pair_fold_analyzer(), phrase=False),
         word=TEXT(analyzer=word_analyzer(), phrase=False),
-        ref=TEXT(analyzer=ref_analyzer(), chars=True),
+        ref=TEXT(analyzer=ref_analyzer(), phrase=False),
+        day=NUMERIC(int, bits=32, signed=False, sortable=True),
+        source_key=ID(sortable=True),
+        author_key=ID(sortable=True),
+        cites=COLUMN(columns.VarBytesColumn()),
         body=STORED(),
         date=STORED(),
+        date_source=STORED(),
         author=STORED(),
         source=STORED(),
         url=STORED(),

@@ -19,9 +19,18 @@ from whoosh import index as windex
 from whoosh import query as wq
 
 from . import layout, vocab
-from .errors import BantinError, DocumentNotFound, IndexCorruptError, QueryError
+from .errors import (
+    BantinError,
+    DocumentNotFound,
+    IndexCorruptError,
+    IndexMissingError,
+    QueryError,
+    SearcherClosedError,
+    damage_errors,
+)
 from .execute import QueryExecutor
-from .models import Document, Hit, SearchResult
+from .models import Citation, Document, Hit, SearchResult, citations
+from .normalise import clean_text, is_encodable, printable
 from .query import QueryPlan, read_query
 from .rerank import RERANK_DEPTH, Candidate, idf, rerank
 from .schema import weighting
@@ -46,15 +55,46 @@ def corrupt(root: Path, what: str) -> IndexCorruptError:
     return IndexCorruptError(f"index at '{root}' is {what}: rebuild it with `bantin index --rebuild --index {root}`")
 
 
+def _meta(gen: layout.Generation) -> dict:
+    try:
+        return layout.read_json(gen.path / layout.META)
+    except FileNotFoundError:
+        raise corrupt(gen.root, f"damaged ({layout.META} is missing)") from None
+    except PermissionError:
+        raise IndexMissingError(
+            f"cannot read the index at '{gen.root}' (permission denied): run as a user who can read it"
+        ) from None
+    except (OSError, ValueError) as e:
+        raise corrupt(gen.root, f"damaged ({layout.META} unreadable: {e.__class__.__name__})") from None
+
+
 @contextmanager
-def _reading(root: Path):
-    """Turn a failure while reading index files into IndexCorruptError."""
+def _reading(gen: layout.Generation):
+    """Tell damage from bugs while reading a generation's files.
+
+    What damaged files raise (:func:`~searcher.errors.damage_errors`) becomes
+    :class:`IndexCorruptError`.  Anything else is a bug, unless the files turn
+    out to have changed since they were written (their checksums are
+    compared): then it is damage too.  A bug is never reported as "corrupt".
+    """
     try:
         yield
     except BantinError:
         raise
-    except Exception as e:  # damaged files surface as struct, zlib, pickle or plain errors
-        raise corrupt(root, f"corrupt ({e.__class__.__name__})") from e
+    except PermissionError:
+        raise IndexMissingError(
+            f"cannot read the index at '{gen.root}' (permission denied): run as a user who can read it"
+        ) from None
+    except Exception as e:
+        try:
+            problem = layout.damage(gen, layout.read_json(gen.path / layout.META), verify=True)
+        except (OSError, ValueError) as meta_error:
+            problem = f"{layout.META} unreadable ({meta_error.__class__.__name__})"
+        if problem:
+            raise corrupt(gen.root, f"damaged ({problem})") from e
+        if isinstance(e, damage_errors()):
+            raise corrupt(gen.root, f"unreadable ({e.__class__.__name__})") from e
+        raise  # intact files: a bug, to be reported as one
 
 
 def _date(value) -> _dt.date | None:
@@ -71,24 +111,39 @@ class _Open:
 
     def __init__(self, gen: layout.Generation):
         self.name = gen.name
-        try:
-            problem = layout.damage(gen, layout.read_json(gen.path / layout.META))
-        except (OSError, ValueError) as e:
-            problem = f"{layout.META} unreadable ({e.__class__.__name__})"
+        self.gen = gen
+        problem = layout.cheap_damage(gen, _meta(gen))
         if problem:
             raise corrupt(gen.root, f"damaged ({problem})")
-        try:
+        with _reading(gen):
             self.ix = windex.open_dir(str(gen.path))
-            self.searcher = self.ix.searcher(weighting=weighting())
-            self.executor = QueryExecutor(self.searcher, gen.path)
-            self.vocab = vocab.load(gen.path)
-        except Exception as e:  # whoosh raises many kinds (struct, zlib, pickle, sqlite, plain Exception)
-            raise corrupt(gen.root, f"corrupt ({e.__class__.__name__})") from e
+            try:
+                self.searcher = self.ix.searcher(weighting=weighting())
+                self.executor = QueryExecutor(self.searcher, gen.path)
+                try:
+                    self.vocab = vocab.load(gen.path)
+                except ValueError as e:
+                    raise corrupt(gen.root, f"damaged ({e})") from None
+            except BaseException:
+                self.ix.close()
+                raise
 
     def close(self) -> None:
         self.executor.close()
         self.searcher.close()
         self.ix.close()
+
+
+MAX_LIMIT = 1000  # hits per call
+
+
+def _whole_number(name: str, value: object, low: int, high: int) -> int:
+    """A parameter that must be a whole number in ``[low, high]`` (bool is not one)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise QueryError(f"{name} must be a whole number from {low} to {high} (got {value!r:.40})")
+    if not low <= value <= high:
+        raise QueryError(f"{name} must be from {low} to {high} (got {value})")
+    return value
 
 
 class Searcher:
@@ -141,7 +196,7 @@ class Searcher:
     def _current(self) -> _Open:
         with self._lock:
             if self._open is None:
-                raise ValueError("this Searcher is closed")
+                raise SearcherClosedError("this Searcher is closed: open a new one with Searcher(index_dir)")
             if self.auto_refresh and layout.current_token(self.root) != self._open.name:
                 self.refresh()
             return self._open
@@ -157,13 +212,16 @@ class Searcher:
 
         Raises :class:`~searcher.errors.QueryError` for a query with nothing to search.
         """
-        if limit < 1:
-            raise QueryError(f"limit must be at least 1 (got {limit})")
+        limit = _whole_number("limit", limit, 1, MAX_LIMIT)
+        if not isinstance(query, str):
+            raise QueryError(f"the query must be text, not {type(query).__name__}")
+        if cites is not None and not isinstance(cites, str):
+            raise QueryError(f"cites must be text such as \"Nghị quyết 18\", not {type(cites).__name__}")
         with self._lock:
             o = self._current()
             plan = read_query(query, o.vocab)
             flt = self._cites_filter(cites) if cites else None
-            with _reading(self.root):
+            with _reading(o.gen):
                 return self._run(o, plan, limit, flt)
 
     @staticmethod
@@ -218,19 +276,28 @@ class Searcher:
             score=float(score),
             snippet=snippet,
             highlights=highlights,
-            refs=_refs_summary(fields.get("refs")),
+            refs=_citations(fields.get("refs")),
         )
 
     # -- documents and references -------------------------------------------
 
     def get(self, doc_id: str) -> Document:
         """The stored bulletin ``doc_id``; raises :class:`~searcher.errors.DocumentNotFound`."""
-        with self._lock, _reading(self.root):
-            s = self._current().searcher
-            docnum = s.document_number(id=doc_id)
-            if docnum is None:
-                raise DocumentNotFound(f"no bulletin with id '{doc_id}' in the index: check the id with `bantin search`")
-            f = s.stored_fields(docnum)
+        if not isinstance(doc_id, str) or not doc_id.strip():
+            raise QueryError(f"a bulletin id must be a non-empty string (got {doc_id!r:.60})")
+        missing = DocumentNotFound(
+            f"no bulletin with id '{printable(doc_id)[:200]}' in the index: check the id with `bantin search`"
+        )
+        if not is_encodable(doc_id):
+            raise missing
+        with self._lock:
+            o = self._current()
+            with _reading(o.gen):
+                s = o.searcher
+                docnum = s.document_number(id=doc_id)
+                if docnum is None:
+                    raise missing
+                f = s.stored_fields(docnum)
         return Document(
             id=f["id"],
             title=f.get("title") or "",
@@ -239,7 +306,7 @@ class Searcher:
             source=f.get("source"),
             url=f.get("url"),
             body=f.get("body") or "",
-            refs=json.loads(f.get("refs") or "[]"),
+            refs=_citations(f.get("refs")),
         )
 
     def refs(self, query: str | None = None) -> list[RefCount]:
@@ -248,15 +315,27 @@ class Searcher:
         With ``query`` ("Kết luận", "nghi quyet 18", "KL/TW"), only the matching ones.
         """
         from .normalise import fold
-        from .refs import find_refs, key_label, key_type
+        from .refs import find_refs
 
+        if query is not None and not isinstance(query, str):
+            raise QueryError(f"the query must be text, not {type(query).__name__}")
         wanted_keys: set[str] = set()
         needle = ""
         if query and query.strip():
+            query = clean_text(query)
             wanted_keys = {k for r in find_refs(query) for k in r.keys()}
             needle = fold(query.strip())
-        with self._lock, _reading(self.root):
-            reader = self._current().searcher.reader()
+        with self._lock:
+            o = self._current()
+            return self._refs(o, wanted_keys, needle)
+
+    @staticmethod
+    def _refs(o: _Open, wanted_keys: set[str], needle: str) -> list[RefCount]:
+        from .normalise import fold
+        from .refs import key_label, key_type
+
+        with _reading(o.gen):
+            reader = o.searcher.reader()
             out = []
             for bkey, info in reader.iter_field("ref"):
                 key = bkey.decode("utf-8")
@@ -276,32 +355,10 @@ class Searcher:
             return self._current().searcher.doc_count()
 
 
-def _refs_summary(raw) -> list[dict]:
-    """Distinct references a bulletin cites: ``{"key","label","type","number","symbol","count"}``."""
+def _citations(raw) -> list[Citation]:
+    """The stored mentions of a bulletin (JSON) as citations; [] if unreadable."""
     try:
-        refs = json.loads(raw or "[]")
+        mentions = json.loads(raw or "[]")
     except ValueError:
         return []
-    out: dict[str, dict] = {}
-    for r in refs:
-        key = r.get("key")
-        if not key:
-            continue
-        if key in out:
-            out[key]["count"] += 1
-            if not out[key].get("symbol") and r.get("symbol"):
-                out[key]["symbol"] = r["symbol"]
-            continue
-        out[key] = {
-            "key": key,
-            "label": r.get("label"),
-            "type": r.get("type"),
-            "number": r.get("number"),
-            "symbol": r.get("symbol"),
-            "spans": [],
-            "count": 1,
-        }
-    for r in refs:
-        if r.get("key") in out:
-            out[r["key"]]["spans"].append([r.get("start"), r.get("end")])
-    return list(out.values())
+    return citations(mentions) if isinstance(mentions, list) else []

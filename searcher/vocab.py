@@ -1,6 +1,7 @@
 """The index's own vocabulary, for reading queries without pyvi.
 
-Written once per generation (``vocab.pickle``) from the ``syl`` and ``word``
+Written once per generation (``vocab.json``: plain JSON, which cannot carry
+code, unlike a pickle) from the ``syl`` and ``word``
 lexicons, it answers two questions at query time:
 
 * which runs of query syllables are words of the corpus (``đảng viên`` →
@@ -12,13 +13,14 @@ lexicons, it answers two questions at query time:
 
 from __future__ import annotations
 
-import pickle
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .normalise import fold
 
-VOCAB = "vocab.pickle"
+VOCAB = "vocab.json"
+FORMAT = 1
 MAX_FORMS = 4
 MAX_WORD_SYLLABLES = 4
 
@@ -67,17 +69,34 @@ def from_reader(reader) -> Vocabulary:
 
 def write(path: Path, reader) -> None:
     voc = from_reader(reader)
+    data = {"format": FORMAT, "syl_forms": voc.syl_forms, "word_forms": voc.word_forms, "words": voc.words}
     tmp = Path(path) / (VOCAB + ".tmp")
-    with open(tmp, "wb") as f:
-        pickle.dump((voc.syl_forms, voc.word_forms, voc.words), f, protocol=pickle.HIGHEST_PROTOCOL)
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
     tmp.replace(Path(path) / VOCAB)
 
 
+def _forms(raw: object) -> dict[str, list[tuple[str, int]]]:
+    if not isinstance(raw, dict):
+        raise ValueError("not an object")
+    return {k: [(str(w), int(n)) for w, n in v] for k, v in raw.items()}
+
+
 def load(path: Path) -> Vocabulary:
-    """Load a generation's vocabulary; an empty one if the file is missing."""
+    """Load a generation's vocabulary; an empty one if the file is missing.
+
+    Raises ``ValueError`` (a ``json.JSONDecodeError`` included) for a file
+    that is not a vocabulary of this format.
+    """
     try:
-        with open(Path(path) / VOCAB, "rb") as f:
-            syl_forms, word_forms, words = pickle.load(f)
+        with open(Path(path) / VOCAB, encoding="utf-8") as f:
+            data = json.load(f)
     except FileNotFoundError:
         return Vocabulary()
-    return Vocabulary(syl_forms, word_forms, words)
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError(f"{VOCAB} is not a vocabulary of format {FORMAT}")
+    try:
+        words = {str(k): int(v) for k, v in data["words"].items()}
+        return Vocabulary(_forms(data["syl_forms"]), _forms(data["word_forms"]), words)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise ValueError(f"{VOCAB} is malformed ({e.__class__.__name__})") from None

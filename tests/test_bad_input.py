@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ from click.testing import CliRunner
 from searcher import Searcher
 from searcher.errors import BantinError, CorpusError, IndexCorruptError, IndexMissingError, QueryError
 from searcher.cli import main
-from searcher.cli.common import CORPUS_ERROR, INDEX_CORRUPT, INDEX_LOCKED, INDEX_MISSING, USAGE
+from searcher.cli.common import Exit
 
 LONG_QUERY = ("Kết luận 21 " * 900)[:10_000]
 
@@ -50,7 +51,7 @@ def assert_one_line_error(result, code: int) -> str:
     ids=["empty", "blank", "punctuation", "10000-chars"],
 )
 def test_unsearchable_query_exits_2(seed_index, query, hint):
-    line = assert_one_line_error(run("search", "--index", str(seed_index), query), USAGE)
+    line = assert_one_line_error(run("search", "--index", str(seed_index), query), Exit.USAGE)
     assert hint in line
     assert len(line) < 200  # the long query is not echoed back
 
@@ -64,18 +65,18 @@ def test_unsearchable_query_is_a_query_error(seed_searcher, query):
 
 def test_missing_query_argument_is_a_usage_error(seed_index):
     r = run("search", "--index", str(seed_index))
-    assert r.exit_code == USAGE
+    assert r.exit_code == Exit.USAGE
     assert "Traceback" not in r.output and "Missing argument" in r.stderr
 
 
 def test_bad_cites_value_exits_2(seed_index):
-    line = assert_one_line_error(run("search", "--index", str(seed_index), "--cites", "hello", "hội nghị"), USAGE)
+    line = assert_one_line_error(run("search", "--index", str(seed_index), "--cites", "hello", "hội nghị"), Exit.USAGE)
     assert "Nghị quyết" in line  # shows how to write a reference
 
 
 def test_bad_limit_is_a_usage_error(seed_index):
     r = run("search", "--index", str(seed_index), "--limit", "0", "Kết luận 21")
-    assert r.exit_code == USAGE and "Traceback" not in r.output
+    assert r.exit_code == Exit.USAGE and "Traceback" not in r.output
 
 
 # --- corpus files ----------------------------------------------------------------------
@@ -144,14 +145,14 @@ def test_index_quiet_still_warns_about_bad_files(mixed_corpus, tmp_path):
 @pytest.mark.parametrize("command", [["show", "000_1c6d7c9d19558e0d"], ["stats"], ["refs"], ["stats", "--json"]])
 def test_missing_index_exits_3(tmp_path, command):
     index = tmp_path / "no-index"
-    line = assert_one_line_error(run(*command, "--index", str(index)), INDEX_MISSING)
+    line = assert_one_line_error(run(*command, "--index", str(index)), Exit.INDEX_MISSING)
     assert str(index) in line and "bantin index" in line
 
 
 def test_search_with_missing_index_and_missing_corpus(tmp_path):
     index, corpus = tmp_path / "no-index", tmp_path / "no-corpus"
     r = run("search", "--index", str(index), "--corpus", str(corpus), "Kết luận 21")
-    assert r.exit_code in (INDEX_MISSING, CORPUS_ERROR)
+    assert r.exit_code in (Exit.INDEX_MISSING, Exit.CORPUS_ERROR)
     line = assert_one_line_error(r, r.exit_code)
     assert "bantin index" in line or "--corpus" in line
     assert not index.exists()
@@ -167,14 +168,14 @@ def test_missing_index_is_a_typed_error(tmp_path):
 
 def test_index_with_missing_corpus_exits_6(tmp_path):
     corpus = tmp_path / "no-corpus"
-    line = assert_one_line_error(run("index", "--corpus", str(corpus), "--index", str(tmp_path / "idx")), CORPUS_ERROR)
+    line = assert_one_line_error(run("index", "--corpus", str(corpus), "--index", str(tmp_path / "idx")), Exit.CORPUS_ERROR)
     assert str(corpus) in line and "--corpus" in line
 
 
 def test_index_with_a_file_as_corpus_exits_6(tmp_path):
     not_a_folder = tmp_path / "corpus.txt"
     not_a_folder.write_text("Hội nghị", encoding="utf-8")
-    line = assert_one_line_error(run("index", "--corpus", str(not_a_folder), "--index", str(tmp_path / "idx")), CORPUS_ERROR)
+    line = assert_one_line_error(run("index", "--corpus", str(not_a_folder), "--index", str(tmp_path / "idx")), Exit.CORPUS_ERROR)
     assert str(not_a_folder) in line
 
 
@@ -193,7 +194,7 @@ def test_index_locked_by_another_job_exits_5(tmp_path, corpus_dir):
 
     index = tmp_path / "idx"
     with layout.WriteLock(index):
-        line = assert_one_line_error(run("index", "--corpus", str(corpus_dir), "--index", str(index)), INDEX_LOCKED)
+        line = assert_one_line_error(run("index", "--corpus", str(corpus_dir), "--index", str(index)), Exit.INDEX_LOCKED)
     assert "--wait" in line
     assert run("index", "--corpus", str(corpus_dir), "--index", str(index), "-q").exit_code == 0
 
@@ -202,25 +203,36 @@ def test_index_locked_by_another_job_exits_5(tmp_path, corpus_dir):
 
 
 def test_interrupted_index_job_exits_130_and_keeps_the_old_index(tmp_path, seed_index, corpus_dir, seed_ids):
-    """A real SIGINT-style KeyboardInterrupt (from a timer) half a second into a
-    rebuild, which takes longer than that in a fresh process (pyvi loads)."""
+    """A real SIGINT, sent once the rebuild is seen writing its new generation
+    (a ``gen-*.tmp`` folder appears): exit 130, one line, the old index serves."""
     index = tmp_path / "index"
     shutil.copytree(seed_index, index)
     live = (index / "CURRENT").read_text(encoding="utf-8")
-    code = (
-        "import signal\n"
-        "from searcher.cli import main\n"
-        "signal.signal(signal.SIGALRM, signal.default_int_handler)\n"
-        "signal.setitimer(signal.ITIMER_REAL, 0.5)\n"
-        f"main(['index', '--rebuild', '--corpus', {str(corpus_dir)!r}, '--index', {str(index)!r}], prog_name='bantin')\n"
-    )
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_dir, corpus)
+    body = (corpus_dir / "003_f0e23452681d55ff.txt").read_text(encoding="utf-8")
+    with open(corpus / "more.jsonl", "w", encoding="utf-8") as f:  # enough work to be caught mid-way
+        for i in range(400):
+            f.write(json.dumps({"id": f"more-{i}", "title": f"Bản tin {i}", "body": f"{i} {body}"}, ensure_ascii=False) + "\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("BANTIN_")}
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
-    if p.returncode == 0:
-        pytest.skip("the rebuild finished within half a second: nothing to interrupt")
-    assert p.returncode == 130, p.stderr
-    assert "Traceback" not in p.stderr
-    assert len(p.stderr.strip().splitlines()) == 1 and p.stderr.startswith("Error: interrupted")
+    job = subprocess.Popen(
+        [sys.executable, "-m", "searcher", "index", "--rebuild", "--procs", "1", "--corpus", str(corpus), "--index", str(index)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env,
+    )
+    try:
+        while job.poll() is None and not list(index.glob("gen-*.tmp")):
+            pass  # the event: the job has started writing
+        assert job.poll() is None, "the job ended before it was seen writing"
+        job.send_signal(signal.SIGINT)
+        _, err = job.communicate(timeout=120)
+    finally:
+        if job.poll() is None:
+            job.kill()
+            job.communicate()
+    assert job.returncode == 130, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("Error: interrupted")
+    assert len([line for line in err.strip().splitlines() if line.startswith("Error")]) == 1
     assert (index / "CURRENT").read_text(encoding="utf-8") == live
     with Searcher(index) as s:
         assert [h.id for h in s.search("Kết luận 21").hits] == [seed_ids["003"], seed_ids["000"]]
@@ -317,14 +329,14 @@ def corrupt_index(tmp_path, seed_index):
 def test_corrupt_index_search_exits_4(corrupt_index, tmp_path, kind):
     index = corrupt_index(kind)
     r = run("search", "--index", str(index), "--corpus", str(tmp_path / "no-corpus"), "Kết luận 21")
-    line = assert_one_line_error(r, INDEX_CORRUPT)
+    line = assert_one_line_error(r, Exit.INDEX_CORRUPT)
     assert "--rebuild" in line
 
 
 @pytest.mark.parametrize("kind", list(CORRUPTIONS))
 def test_corrupt_index_show_exits_4(corrupt_index, seed_ids, kind):
     index = corrupt_index(kind)
-    assert_one_line_error(run("show", "--index", str(index), seed_ids["003"]), INDEX_CORRUPT)
+    assert_one_line_error(run("show", "--index", str(index), seed_ids["003"]), Exit.INDEX_CORRUPT)
 
 
 @pytest.mark.parametrize("kind", list(CORRUPTIONS))
@@ -386,7 +398,7 @@ def test_corrupt_index_in_a_real_process_prints_one_line(corrupt_index, tmp_path
         [sys.executable, "-m", "searcher", "search", "--index", str(index), "--corpus", str(tmp_path / "none"), "Kết luận 21"],
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60,
     )
-    assert p.returncode == INDEX_CORRUPT
+    assert p.returncode == Exit.INDEX_CORRUPT
     assert "Traceback" not in p.stderr
     assert p.stdout == ""
     assert len(p.stderr.strip().splitlines()) == 1

@@ -13,14 +13,19 @@ from .search_cmd import search_cmd, show_cmd
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bantin")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error (a bug) instead of one line.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """Search Vietnamese news bulletins, with or without diacritics.
 
     \b
     Exit codes: 0 results, 1 no results / not found, 2 usage or bad query,
     3 index missing, 4 index corrupt, 5 index locked by another job,
-    6 corpus missing, 130 interrupted.
+    6 corpus missing or unreadable, 7 index not writable (permissions,
+    full disk), 70 internal error (a bug: rerun with --debug),
+    130 interrupted.
     """
+    ctx.meta["bantin.debug"] = debug
 
 
 main.add_command(search_cmd)

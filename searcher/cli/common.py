@@ -6,6 +6,7 @@ import functools
 import json
 import os
 import sys
+from enum import IntEnum
 from pathlib import Path
 
 import click
@@ -17,46 +18,75 @@ from ..errors import (
     IndexCorruptError,
     IndexLockedError,
     IndexMissingError,
+    IndexWriteError,
     QueryError,
 )
+from ..normalise import printable
 
-# Exit codes (documented in README.md, "Exit codes").
-OK = 0
-NO_RESULTS = 1
-USAGE = 2
-INDEX_MISSING = 3
-INDEX_CORRUPT = 4
-INDEX_LOCKED = 5
-CORPUS_ERROR = 6
-INTERRUPTED = 130
+class Exit(IntEnum):
+    """Exit codes of every ``bantin`` command (the README's "Exit codes" table)."""
 
-_EXIT_FOR = [
-    (QueryError, USAGE),
-    (DocumentNotFound, NO_RESULTS),
-    (IndexMissingError, INDEX_MISSING),
-    (IndexCorruptError, INDEX_CORRUPT),
-    (IndexLockedError, INDEX_LOCKED),
-    (CorpusError, CORPUS_ERROR),
+    OK = 0
+    NO_RESULTS = 1  # search/refs found nothing; show: no bulletin with that id
+    USAGE = 2  # a bad option, parameter or query
+    INDEX_MISSING = 3  # no (readable) index at that path
+    INDEX_CORRUPT = 4  # the index is damaged: rebuild it
+    INDEX_LOCKED = 5  # another index job holds the lock
+    CORPUS_ERROR = 6  # the corpus folder is missing or unreadable
+    INDEX_UNWRITABLE = 7  # the index cannot be written: permissions, full disk, not a folder
+    INTERNAL = 70  # a bug in bantin (sysexits EX_SOFTWARE): please report it
+    INTERRUPTED = 130  # Ctrl-C; the index is as it was before the run
+
+
+# Short names kept for the commands.
+OK = Exit.OK
+NO_RESULTS = Exit.NO_RESULTS
+USAGE = Exit.USAGE
+INTERRUPTED = Exit.INTERRUPTED
+
+_EXIT_FOR: list[tuple[type[BantinError], Exit]] = [
+    (QueryError, Exit.USAGE),
+    (DocumentNotFound, Exit.NO_RESULTS),
+    (IndexMissingError, Exit.INDEX_MISSING),
+    (IndexCorruptError, Exit.INDEX_CORRUPT),
+    (IndexLockedError, Exit.INDEX_LOCKED),
+    (CorpusError, Exit.CORPUS_ERROR),
+    (IndexWriteError, Exit.INDEX_UNWRITABLE),
 ]
 
-
 class BantinCliError(click.ClickException):
-    """A one-line error with its own exit code; click prints ``Error: <message>``."""
+    """A one-line error with its own exit code; click prints ``Error: <message>``.
+
+    The message is made printable: control characters that came from a file
+    name or a query never reach the terminal."""
 
     def __init__(self, message: str, exit_code: int):
-        super().__init__(message)
-        self.exit_code = exit_code
+        super().__init__(printable(message))
+        self.exit_code = int(exit_code)
 
 
-def exit_code_for(err: BantinError) -> int:
+def exit_code_for(err: BantinError) -> Exit:
     for cls, code in _EXIT_FOR:
         if isinstance(err, cls):
             return code
-    return USAGE
+    return Exit.USAGE  # any other typed error is about the input (e.g. a bad queries file)
+
+
+def debug_enabled() -> bool:
+    """``bantin --debug …`` or ``BANTIN_DEBUG=1``: show tracebacks of unexpected errors."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    if root is not None and root.meta.get("bantin.debug"):
+        return True
+    return os.environ.get("BANTIN_DEBUG", "") not in ("", "0")
 
 
 def handle_errors(fn):
-    """Turn library errors and Ctrl-C into one-line messages and exit codes."""
+    """Turn library errors, Ctrl-C and bugs into one-line messages and exit codes.
+
+    Only :class:`BantinError` is expected.  Anything else is a bug: one line
+    asking for a report (exit 70), or the traceback with ``--debug``.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -66,11 +96,22 @@ def handle_errors(fn):
             raise BantinCliError(str(e), exit_code_for(e)) from None
         except KeyboardInterrupt:
             raise BantinCliError(
-                "interrupted: nothing was changed; the index is as it was before this run", INTERRUPTED
+                "interrupted: nothing was changed; the index is as it was before this run", Exit.INTERRUPTED
             ) from None
         except BrokenPipeError:
             sys.stderr.close()
-            raise SystemExit(OK) from None
+            raise SystemExit(Exit.OK) from None
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as e:  # noqa: BLE001 - the last line of defence: a bug, said as one
+            if debug_enabled():
+                raise
+            where = f" in {fn.__name__.removesuffix('_cmd')}"
+            raise BantinCliError(
+                f"internal error{where} ({e.__class__.__name__}: {str(e)[:200]}): this is a bug in bantin; "
+                "rerun with `bantin --debug …` to see the traceback, and report it with that output",
+                Exit.INTERNAL,
+            ) from None
 
     return wrapper
 
@@ -86,7 +127,9 @@ def default_corpus() -> str:
 index_option = click.option(
     "--index",
     "index_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    # Not file_okay=False: a path that is a file is "no index there" (exit 3)
+    # for readers and "cannot write there" (exit 7) for the index job.
+    type=click.Path(path_type=Path, readable=False),
     default=default_index,
     show_default="./index or $BANTIN_INDEX",
     help="Index folder.",
@@ -95,7 +138,7 @@ corpus_option = click.option(
     "--corpus",
     "corpus_dir",
     # Not file_okay=False: the library's CorpusError gives the documented exit code 6.
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, readable=False),
     default=default_corpus,
     show_default="./corpus or $BANTIN_CORPUS",
     help="Corpus folder (*.txt bulletins and/or *.jsonl records).",
@@ -129,3 +172,43 @@ def stderr_console():
 
 def stdout_console():
     return _console(stderr=False)
+
+
+class QueryCommand(click.Command):
+    """A command whose free words form a query: a word starting with ``-`` that
+    is not one of the command's own options (``-Thưởng``, ``-nguyễn``) is a
+    query word (an exclusion), not an unknown option.
+
+    Options may stand anywhere; their exact spellings (``-n 5``, ``-n5``,
+    ``--limit=5``) are recognised, and ``--`` still ends them.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value: set[str] = set()
+        flags: set[str] = set(ctx.help_option_names)
+        for p in self.params:
+            if isinstance(p, click.Option):
+                names = [*p.opts, *p.secondary_opts]
+                (flags if p.is_flag or p.count else takes_value).update(names)
+        opts: list[str] = []
+        words: list[str] = []
+        rest = iter(args)
+        for arg in rest:
+            if arg == "--":
+                words.extend(rest)
+                break
+            name = arg.split("=", 1)[0]
+            if arg in flags:
+                opts.append(arg)
+            elif arg in takes_value:
+                opts.append(arg)
+                value = next(rest, None)
+                if value is not None:
+                    opts.append(value)
+            elif name.startswith("--") and name in takes_value:
+                opts.append(arg)  # --limit=5
+            elif arg[:2] in takes_value and not arg.startswith("--") and arg[2:].isdigit():
+                opts.append(arg)  # -n5
+            else:
+                words.append(arg)
+        return super().parse_args(ctx, [*opts, "--", *words])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..normalise import printable
 from .common import echo_json, handle_errors, index_option, json_option, stdout_console
 
 
@@ -18,7 +19,7 @@ def _passages_index(passages: Path, workdir: Path) -> Path:
     corpus.mkdir()
     (corpus / "passages.jsonl").symlink_to(passages.resolve())
     index = workdir / "index"
-    build_index(corpus, index)
+    build_index(corpus, index, follow_symlinks=True)  # the link out of the corpus is ours
     return index
 
 
@@ -59,4 +60,4 @@ def eval_cmd(queries, index_dir, passages, k, no_diacritics, per_query, worst, a
     if per_query:
         out.print("\nworst queries:")
         for o in report.worst(worst):
-            out.print(f"  rr={o.rr:.2f}  {o.qid}  {o.query[:100]}")
+            out.print(printable(f"  rr={o.rr:.2f}  {o.qid}  {o.query[:100]}"))

@@ -7,6 +7,7 @@ import time
 
 import click
 
+from ..normalise import printable
 from .common import corpus_option, echo_json, handle_errors, index_option, json_option, stderr_console, stdout_console
 
 
@@ -51,9 +52,11 @@ class _Bar:
 @click.option("--wait", type=click.FloatRange(0), default=0, metavar="SECONDS", help="Wait this long for another job's lock.")
 @click.option("--procs", type=click.IntRange(1, 64), default=None, help="Worker processes for analysis (default: every core, from 200 documents to analyse on).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and skipped-file warnings (for cron).")
+@click.option("--follow-symlinks", is_flag=True, help="Also read symbolic links that point out of the corpus folder.")
+@click.option("--verify", is_flag=True, help="Checksum every index file (not only those changed since written); rebuild if any differs.")
 @json_option
 @handle_errors
-def index_cmd(corpus_dir, index_dir, rebuild, wait, procs, quiet, as_json):
+def index_cmd(corpus_dir, index_dir, rebuild, wait, procs, quiet, follow_symlinks, verify, as_json):
     """Bring the index in step with the corpus folder.
 
     Incremental by default: only added and changed bulletins are analysed,
@@ -64,23 +67,25 @@ def index_cmd(corpus_dir, index_dir, rebuild, wait, procs, quiet, as_json):
 
     \b
     Exit codes: 0 done, 5 another job holds the index (see --wait),
-    6 corpus missing, 130 interrupted (the old index still serves).
+    6 corpus missing or unreadable, 7 index not writable (permissions,
+    full disk), 130 interrupted (the old index still serves).
     """
     from ..indexer import update_index
 
+    options = dict(rebuild=rebuild, wait=wait, procs=procs, follow_symlinks=follow_symlinks, verify=verify)
     show_bar = not quiet and not as_json and sys.stderr.isatty()
     if show_bar:
         with _Bar() as bar:
-            report = update_index(corpus_dir, index_dir, rebuild=rebuild, wait=wait, procs=procs, progress=bar)
+            report = update_index(corpus_dir, index_dir, progress=bar, **options)
     else:
-        report = update_index(corpus_dir, index_dir, rebuild=rebuild, wait=wait, procs=procs)
+        report = update_index(corpus_dir, index_dir, **options)
     if as_json:
         d = report.to_dict()
         echo_json({k: d[k] for k in ("added", "updated", "deleted", "unchanged", "skipped", "seconds", "documents", "rebuilt", "reason", "generation")})
         return
     err = stderr_console()
     for s in report.skipped:
-        err.print(f"warning: skipped {s['path']}: {s['reason']}")
+        err.print(printable(f"warning: skipped {s['path']}: {s['reason']}"))
     if quiet:
         return
     if report.reason and report.rebuilt:
@@ -98,13 +103,14 @@ def index_cmd(corpus_dir, index_dir, rebuild, wait, procs, quiet, as_json):
 @click.command("stats")
 @index_option
 @corpus_option
+@click.option("--follow-symlinks", is_flag=True, help="As for `bantin index`.")
 @json_option
 @handle_errors
-def stats_cmd(index_dir, corpus_dir, as_json):
+def stats_cmd(index_dir, corpus_dir, follow_symlinks, as_json):
     """Documents, size, last update and analysis version; and whether the corpus changed since."""
     from ..indexer import index_stats
 
-    st = index_stats(index_dir, corpus_dir if corpus_dir.is_dir() else None)
+    st = index_stats(index_dir, corpus_dir if corpus_dir.is_dir() else None, follow_symlinks=follow_symlinks)
     if as_json:
         echo_json(st.to_dict())
         return

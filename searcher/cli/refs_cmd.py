@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from .common import NO_RESULTS, echo_json, handle_errors, index_option, json_option, stdout_console
+from .common import NO_RESULTS, QueryCommand, echo_json, handle_errors, index_option, json_option, stdout_console
 
 
-@click.command("refs")
+@click.command("refs", cls=QueryCommand)
 @click.argument("query", nargs=-1)
 @index_option
 @click.option("--limit", "-n", type=click.IntRange(1, 100000), default=50, show_default=True)

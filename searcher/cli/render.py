@@ -1,4 +1,10 @@
-"""Rich rendering of library results for a terminal."""
+"""Rich rendering of library results for a terminal.
+
+Everything printed is data (titles, snippets, ids, file names): it goes into
+``rich.text.Text`` objects, which rich never reads as markup, and
+:func:`safe` drops any control character that could still have reached it
+(the index stores display text without them; this is the second fence).
+"""
 
 from __future__ import annotations
 
@@ -7,36 +13,43 @@ from rich.table import Table
 from rich.text import Text
 
 from ..models import Document, SearchResult
+from ..normalise import strip_controls
+
+
+def safe(value: object) -> str:
+    """``value`` as text with no terminal control characters (newlines and tabs kept)."""
+    return strip_controls(str(value))
 
 
 def highlighted(snippet: str, highlights) -> Text:
-    text = Text(snippet)
+    # A length-preserving clean-up: the highlight offsets must stay valid.
+    text = Text("".join(c if c in "\n\t" or c.isprintable() else " " for c in snippet))
     for a, b in highlights:
         text.stylize("bold yellow", a, b)
     return text
 
 
 def print_results(console: Console, res: SearchResult) -> None:
-    head = f"{res.total} bulletin{'s' if res.total != 1 else ''} for “{res.query}”"
+    head = f"{res.total} bulletin{'s' if res.total != 1 else ''} for “{safe(res.query)}”"
     if res.mode == "best":
         head += " (best match: no bulletin holds every word)"
     console.print(Text(head, style="dim"))
     for rank, h in enumerate(res.hits, 1):
         line = Text(f"{rank:>2}. ", style="bold")
-        line.append(h.title or h.id, style="bold cyan")
+        line.append(safe(h.title or h.id), style="bold cyan")
         if h.date:
             line.append(f"  {h.date.strftime('%d/%m/%Y')}", style="green")
-        line.append(f"  [{h.id}]", style="dim")
+        line.append(f"  [{safe(h.id)}]", style="dim")
         console.print(line)
         console.print(Text("    ") + highlighted(h.snippet, h.highlights))
         if h.refs:
-            labels = ", ".join(r["label"] for r in h.refs[:4] if r.get("label"))
+            labels = safe(", ".join(r.label for r in h.refs[:4]))
             more = f" +{len(h.refs) - 4}" if len(h.refs) > 4 else ""
             console.print(Text(f"    cites: {labels}{more}", style="dim"))
 
 
 def print_document(console: Console, d: Document) -> None:
-    console.print(Text(d.title or d.id, style="bold cyan"))
+    console.print(Text(safe(d.title or d.id), style="bold cyan"))
     meta = [
         ("id", d.id),
         ("date", d.date.strftime("%d/%m/%Y") if d.date else None),
@@ -46,15 +59,11 @@ def print_document(console: Console, d: Document) -> None:
     ]
     for k, v in meta:
         if v:
-            console.print(Text(f"{k}: ", style="dim") + Text(str(v)))
+            console.print(Text(f"{k}: ", style="dim") + Text(safe(v)))
     if d.refs:
-        seen = []
-        for r in d.refs:
-            if r.get("label") not in seen:
-                seen.append(r.get("label"))
-        console.print(Text("cites: ", style="dim") + Text(", ".join(x for x in seen if x)))
+        console.print(Text("cites: ", style="dim") + Text(safe(", ".join(r.label for r in d.refs))))
     console.print()
-    console.print(Text(d.body))
+    console.print(Text(safe(d.body)))
 
 
 def print_refs(console: Console, refs) -> None:
@@ -63,5 +72,5 @@ def print_refs(console: Console, refs) -> None:
     table.add_column("key", style="dim")
     table.add_column("bulletins", justify="right")
     for r in refs:
-        table.add_row(r.label, r.key, str(r.bulletins))
+        table.add_row(Text(safe(r.label)), Text(safe(r.key)), str(r.bulletins))
     console.print(table)

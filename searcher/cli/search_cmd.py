@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from ..errors import IndexMissingError
+from ..normalise import printable
 from .common import (
     NO_RESULTS,
+    QueryCommand,
     corpus_option,
     echo_json,
     handle_errors,
@@ -33,11 +35,11 @@ def open_searcher(index_dir, corpus_dir=None):
     )
     report = update_index(corpus_dir, index_dir)
     for s in report.skipped:
-        stderr_console().print(f"warning: skipped {s['path']}: {s['reason']}")
+        stderr_console().print(printable(f"warning: skipped {s['path']}: {s['reason']}"))
     return Searcher(index_dir)
 
 
-@click.command("search")
+@click.command("search", cls=QueryCommand)
 @click.argument("query", nargs=-1, required=True)
 @index_option
 @corpus_option
@@ -49,7 +51,8 @@ def search_cmd(query, index_dir, corpus_dir, limit, cites, as_json):
     """Search the bulletins.
 
     \b
-    Syntax: words (all required), "a phrase", a OR b, -excluded, title:word.
+    Syntax: words (all required), "a phrase", a OR b, -excluded or NOT excluded,
+    title:word.
     Diacritics and tone style are optional: "ket luan 21" finds "Kết luận số 21-KL/TW".
     """
     text = " ".join(query)
