@@ -19,6 +19,8 @@ are sorted like whoosh's collector sorts them (score, then document number).
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +28,23 @@ import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 
+from .navigation import Columns
 from .sidecar import Sidecar
 
 _STATS_CACHE = 100_000  # (field, term) -> (idf, average length) kept per opened index
+
+
+@dataclass
+class Matches:
+    """Every matching document of a query: a mask and scores per segment."""
+
+    leaves: list[_Leaf]
+    masks: list[np.ndarray]
+    scores: list[np.ndarray]
+
+    @property
+    def total(self) -> int:
+        return int(sum(int(m.sum()) for m in self.masks))
 
 
 @dataclass(frozen=True)
@@ -55,7 +71,10 @@ class _Leaf:
         segment = getattr(self.reader, "segment", lambda: None)()
         self.sidecar = Sidecar.open(folder, segment) if segment is not None else None
         if self.sidecar is not None and self.sidecar.documents != self.n:
-            raise ValueError(f"sidecar of {segment.segment_id()} has {self.sidecar.documents} documents, segment {self.n}")
+            raise sqlite3.DatabaseError(
+                f"sidecar of {segment.segment_id()} has {self.sidecar.documents} documents, segment {self.n}"
+            )
+        self.columns = Columns(self.reader, self.n)
 
     def close(self) -> None:
         if self.sidecar is not None:
@@ -80,28 +99,62 @@ class QueryExecutor:
 
     def top(self, q: wq.Query, limit: int, allow: wq.Query | None = None) -> Ranked:
         """The ``limit`` best documents for ``q`` (optionally only those matching ``allow``)."""
+        return self.ranked(self.match(q, allow), limit)
+
+    def match(
+        self,
+        q: wq.Query | None,
+        allow: wq.Query | None = None,
+        keep: Callable[[_Leaf], np.ndarray | None] | None = None,
+    ) -> Matches:
+        """Every document matching ``q`` (``None``: every document, score 0) and
+        ``allow``, and kept by ``keep(leaf)`` (a mask over a segment, or None)."""
         masks, scores = [], []
         for leaf in self.leaves:
-            m, s = self._eval(q, leaf)
+            if q is None:
+                m, s = np.ones(leaf.n, dtype=bool), np.zeros(leaf.n)
+            else:
+                m, s = self._eval(q, leaf)
             if allow is not None:
                 m = m & self._eval(allow, leaf)[0]
+            if keep is not None:
+                k = keep(leaf)
+                if k is not None:
+                    m = m & k
             if leaf.live is not None:
                 m = m & leaf.live
             masks.append(m)
             scores.append(s)
-        mask = np.concatenate(masks) if masks else np.zeros(0, dtype=bool)
-        score = np.concatenate(scores) if scores else np.zeros(0)
+        return Matches(self.leaves, masks, scores)
+
+    def ranked(
+        self,
+        matches: Matches,
+        limit: int,
+        offset: int = 0,
+        order: Callable[[_Leaf], np.ndarray] | None = None,
+    ) -> Ranked:
+        """Documents ``offset`` to ``offset + limit`` of ``matches``, best first
+        (score, then document number, as whoosh's collector sorts), or by
+        ``order(leaf)`` (smaller first), then score, then document number."""
+        mask = np.concatenate(matches.masks) if matches.masks else np.zeros(0, dtype=bool)
+        score = np.concatenate(matches.scores) if matches.scores else np.zeros(0)
         docs = np.flatnonzero(mask)
         total = len(docs)
-        if total == 0:
-            return Ranked([], [], 0)
+        want = offset + limit
+        if total == 0 or offset >= total:
+            return Ranked([], [], total)
         s = score[docs]
-        if total > limit:
-            kth = np.partition(s, total - limit)[total - limit]  # the limit-th best score
-            keep = s >= kth
-            docs, s = docs[keep], s[keep]
-        order = np.lexsort((docs, -s))[:limit]  # score descending, then document number
-        return Ranked(docs[order].tolist(), s[order].tolist(), total)
+        if order is None:
+            if total > want:
+                kth = np.partition(s, total - want)[total - want]  # the want-th best score
+                keep = s >= kth
+                docs, s = docs[keep], s[keep]
+            idx = np.lexsort((docs, -s))[offset:want]  # score descending, then document number
+        else:
+            key = np.concatenate([order(leaf) for leaf in matches.leaves])[docs]
+            idx = np.lexsort((docs, -s, key))[offset:want]
+        return Ranked(docs[idx].tolist(), s[idx].tolist(), total)
 
     # -- one segment ---------------------------------------------------------------
 

@@ -75,6 +75,7 @@ class Hit:
     snippet: str
     highlights: list[tuple[int, int]] = field(default_factory=list)
     refs: list[Citation] = field(default_factory=list)
+    source: str | None = None
 
     def to_dict(self) -> dict:
         d = _jsonable(asdict(self))
@@ -89,7 +90,13 @@ class SearchResult:
     ``total`` counts every matching bulletin, not only the returned ``hits``.
     ``mode`` says how the query was read: ``"all"`` (every word required),
     ``"best"`` (best-match fallback for long questions), ``"ref"`` (a
-    document reference that nothing in the index cites gives ``total == 0``).
+    document reference that nothing in the index cites gives ``total == 0``),
+    ``"browse"`` (no query words: filters alone, by date).
+    ``hits`` are results ``offset`` to ``offset + limit`` in ``sort`` order;
+    ``facets`` holds exact counts over all ``total`` matches
+    (``{"year": [[2022, 3], …], "cites": [["kl:21", "Kết luận 21", 2], …]}``).
+    ``corrected`` is the query as it was read when that differs from what was
+    typed (a "did you mean" line), else None.
     """
 
     query: str
@@ -97,13 +104,25 @@ class SearchResult:
     hits: list[Hit]
     mode: str = "all"
     notice: str | None = None
+    offset: int = 0
+    limit: int = 10
+    sort: str = "relevance"
+    filters: dict = field(default_factory=dict)
+    facets: dict = field(default_factory=dict)
+    corrected: str | None = None
 
     def to_dict(self) -> dict:
         return {
             "query": self.query,
             "total": self.total,
+            "offset": self.offset,
+            "limit": self.limit,
+            "sort": self.sort,
             "mode": self.mode,
             "notice": self.notice,
+            "corrected": self.corrected,
+            "filters": _jsonable(self.filters),
+            "facets": _jsonable(self.facets),
             "hits": [h.to_dict() for h in self.hits],
         }
 
@@ -120,6 +139,7 @@ class Document:
     url: str | None
     body: str
     refs: list[Citation] = field(default_factory=list)
+    date_source: str | None = None  # header, byline, record or text (see searcher.bulletins.Bulletin)
 
     def to_dict(self) -> dict:
         return _jsonable(asdict(self))

@@ -52,8 +52,6 @@ def source_key(source: str | None, url: str | None = None) -> str:
 
 def navigation_fields(b, cited_keys) -> dict:
     """The columns that filters, sorting and facets read, for one bulletin."""
-    from .normalise import fold
-
     fields: dict = {}
     if b.date is not None and b.date_source in TRUSTED_DATE_SOURCES:
         fields["day"] = day_number(b.date)
@@ -61,7 +59,7 @@ def navigation_fields(b, cited_keys) -> dict:
     if src:
         fields["source_key"] = src
     if b.author:
-        fields["author_key"] = " ".join(fold(b.author).split())
+        fields["author_key"] = " ".join(b.author.split())  # as written; filters compare folded
     cited = sorted(set(cited_keys))
     fields["cites"] = " ".join(cited).encode("utf-8")
     return fields

@@ -11,6 +11,7 @@ import datetime as _dt
 import json
 import os
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,7 +29,8 @@ from .errors import (
     SearcherClosedError,
     damage_errors,
 )
-from .execute import QueryExecutor
+from .execute import Matches, QueryExecutor
+from .navigation import FACET_LIMIT, build_filters, check_facets, check_sort, count_facets, keep_mask, sort_days, split_filters
 from .models import Citation, Document, Hit, SearchResult, citations
 from .normalise import clean_text, is_encodable, printable
 from .query import QueryPlan, read_query
@@ -135,6 +137,27 @@ class _Open:
 
 
 MAX_LIMIT = 1000  # hits per call
+MAX_OFFSET = 1_000_000
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which part of the answer a search wants, and the filters it runs under."""
+
+    limit: int
+    offset: int
+    sort: str
+    allow: wq.Query | None  # a query the hits must also match (cites)
+    keep: Callable | None  # a per-segment mask (dates, sources, authors)
+
+
+@dataclass
+class _Answer:
+    matches: Matches
+    total: int
+    hits: list[Hit]
+    mode: str
+    notice: str | None
 
 
 def _whole_number(name: str, value: object, low: int, high: int) -> int:
@@ -207,64 +230,128 @@ class Searcher:
         """How ``query`` is read (units, words, references): for debugging and tests."""
         return read_query(query, self._current().vocab)
 
-    def search(self, query: str, limit: int = 10, *, cites: str | None = None) -> SearchResult:
-        """Ranked bulletins for ``query``; ``cites`` keeps only those citing a document.
+    def search(
+        self,
+        query: str = "",
+        limit: int = 10,
+        *,
+        offset: int = 0,
+        sort: str | None = None,
+        since: object = None,
+        until: object = None,
+        sources: str | list[str] | None = None,
+        authors: str | list[str] | None = None,
+        cites: str | list[str] | None = None,
+        filter: dict | None = None,  # noqa: A002 - the public name apps use
+        facets: list[str] | str | None = None,
+        facet_limit: int = FACET_LIMIT,
+    ) -> SearchResult:
+        """Ranked bulletins for ``query``, ``limit`` of them from ``offset`` on.
 
-        Raises :class:`~searcher.errors.QueryError` for a query with nothing to search.
+        Filters (AND together; several values of one filter OR): ``since`` /
+        ``until`` (a date, or "2022", "2022-03", "2022-03-05" as whole periods),
+        ``sources``, ``authors``, ``cites`` ("Kết luận 21"), ``filter`` (the same
+        as a dict, plus ``"date": "2022-01..2022-06"``), and the query syntax
+        ``date:``, ``source:``, ``author:``, ``cites:``.  With a filter the query
+        may be empty: the matching bulletins are listed newest first.
+        ``sort``: "relevance" (default with a query), "newest" (default without)
+        or "oldest"; undated bulletins come last in both date orders.
+        ``facets`` (year, month, source, author, cites): exact counts over every
+        match, ``facet_limit`` values each.
+
+        Raises :class:`~searcher.errors.QueryError` for a query with nothing to
+        search or a bad parameter.
         """
         limit = _whole_number("limit", limit, 1, MAX_LIMIT)
+        offset = _whole_number("offset", offset, 0, MAX_OFFSET)
+        facet_limit = _whole_number("facet_limit", facet_limit, 1, MAX_LIMIT)
         if not isinstance(query, str):
             raise QueryError(f"the query must be text, not {type(query).__name__}")
-        if cites is not None and not isinstance(cites, str):
-            raise QueryError(f"cites must be text such as \"Nghị quyết 18\", not {type(cites).__name__}")
+        filters = build_filters(since=since, until=until, sources=sources, authors=authors, cites=cites, filter=filter)
+        text = split_filters(clean_text(query), filters)
+        browse = not text.strip() and not filters.empty
+        sort = check_sort(sort, not browse)
+        names = check_facets(facets)
+        allow = self._cites_filter(filters.cites) if filters.cites else None
+        column_filters = filters.since or filters.until or filters.sources or filters.authors
+        keep = (lambda leaf: keep_mask(leaf.columns, filters)) if column_filters else None
         with self._lock:
             o = self._current()
-            plan = read_query(query, o.vocab)
-            flt = self._cites_filter(cites) if cites else None
+            plan = None if browse else read_query(text, o.vocab)
             with _reading(o.gen):
-                return self._run(o, plan, limit, flt)
+                page = self._run(o, plan, Page(limit, offset, sort, allow, keep))
+                counts = count_facets(
+                    [(leaf.columns, m) for leaf, m in zip(page.matches.leaves, page.matches.masks)], names, facet_limit
+                ) if names else {}
+        return SearchResult(
+            query=query if is_encodable(query) else text,
+            total=page.total,
+            hits=page.hits,
+            mode=page.mode,
+            notice=page.notice,
+            offset=offset,
+            limit=limit,
+            sort=sort,
+            filters=filters.to_dict(),
+            facets=counts,
+        )
 
     @staticmethod
-    def _cites_filter(cites: str) -> wq.Query:
+    def _cites_filter(values: list[str]) -> wq.Query:
+        """Bulletins citing any of ``values`` (each: every key of its references)."""
         from .refs import find_refs
 
-        refs = find_refs(cites)
-        if not refs:
-            raise QueryError(
-                f"'{cites[:60]}' is not a document reference: write it like \"Nghị quyết 18\" or \"21-KL/TW\""
-            )
-        terms = [wq.Term("ref", r.key) for r in refs]
-        return terms[0] if len(terms) == 1 else wq.And(terms)
+        ors = []
+        for cites in values:
+            refs = find_refs(cites)
+            if not refs:
+                raise QueryError(
+                    f"'{printable(cites)[:60]}' is not a document reference: write it like \"Nghị quyết 18\" or \"21-KL/TW\""
+                )
+            terms = [wq.Term("ref", r.key) for r in refs]
+            ors.append(terms[0] if len(terms) == 1 else wq.And(terms))
+        return ors[0] if len(ors) == 1 else wq.Or(ors)
 
-    def _run(self, o: _Open, plan: QueryPlan, limit: int, flt) -> SearchResult:
+    def _run(self, o: _Open, plan: QueryPlan | None, p: Page) -> _Answer:
         s, ev = o.searcher, o.executor
+        order = None if p.sort == "relevance" else (lambda leaf: sort_days(leaf.columns, p.sort == "newest"))
+        if plan is None:  # browsing by filters alone
+            m = ev.match(None, p.allow, p.keep)
+            res = ev.ranked(m, p.limit, p.offset, order)
+            hits = [self._hit(s.stored_fields(d), 0.0, Terms(frozenset(), frozenset())) for d in res.docnums]
+            return _Answer(m, res.total, hits, "browse", None)
         mode, notice = "all", None
-        if plan.long and ev.top(plan.every_query, limit, flt).total < limit:
+        if p.sort == "relevance" and plan.long and ev.match(plan.every_query, p.allow, p.keep).total < p.limit:
             # A long question on which "every word" finds too little: best match.
-            ranked, total = self._best(s, ev, plan, limit, flt)
+            m, ranked = self._best(s, ev, plan, p)
             mode = "best"
         else:
-            res = ev.top(plan.all_query, limit, flt)
-            total = res.total
+            m = ev.match(plan.all_query, p.allow, p.keep)
+            res = ev.ranked(m, p.limit, p.offset, order)
             ranked = list(zip(res.docnums, res.scores))
-            if total == 0 and plan.needs_ref:
+            if m.total == 0 and plan.needs_ref:
                 labels = ", ".join(r.label for r in plan.refs)
                 mode, notice = "ref", f"no bulletin in the index cites {labels}"
-            elif plan.question and total < limit:
-                ranked, total = self._best(s, ev, plan, limit, flt)
+            elif p.sort == "relevance" and plan.question and m.total < p.limit:
+                m, ranked = self._best(s, ev, plan, p)
                 mode = "best"
         terms = Terms(frozenset(plan.norms), frozenset(plan.folds), frozenset(plan.ref_keys))
         hits = [self._hit(s.stored_fields(d), score, terms) for d, score in ranked]
-        return SearchResult(plan.text, total, hits, mode, notice)
+        return _Answer(m, m.total, hits, mode, notice)
 
     @staticmethod
-    def _best(s, ev: QueryExecutor, plan: QueryPlan, limit: int, flt) -> tuple[list[tuple[int, float]], int]:
-        res = ev.top(plan.best_query, max(limit, RERANK_DEPTH), flt)
+    def _best(s, ev: QueryExecutor, plan: QueryPlan, p: Page) -> tuple[Matches, list[tuple[int, float]]]:
+        """The best-match reading: the first :data:`RERANK_DEPTH` candidates re-ranked,
+        the rest in BM25F order (so pages never overlap or skip)."""
+        m = ev.match(plan.best_query, p.allow, p.keep)
+        res = ev.ranked(m, max(p.offset + p.limit, RERANK_DEPTH))
         n = s.doc_count_all()
         weights = {t: idf(n, s.doc_frequency(plan.best_field, t)) for t in plan.best_terms}
         triples = {g: sum(weights.get(t, 0.0) for t in g) for g in plan.best_triples}
-        cands = [Candidate(d, sc, s.stored_fields(d).get("body") or "") for d, sc in zip(res.docnums, res.scores)]
-        return rerank(cands, weights, plan.plain, triples)[:limit], res.total
+        head = list(zip(res.docnums, res.scores))[:RERANK_DEPTH]
+        cands = [Candidate(d, sc, s.stored_fields(d).get("body") or "") for d, sc in head]
+        ordered = rerank(cands, weights, plan.plain, triples) + list(zip(res.docnums, res.scores))[RERANK_DEPTH:]
+        return m, ordered[p.offset : p.offset + p.limit]
 
     @staticmethod
     def _hit(fields: dict, score: float, terms: Terms) -> Hit:
@@ -273,6 +360,7 @@ class Searcher:
             id=fields["id"],
             title=fields.get("title") or "",
             date=_date(fields.get("date")),
+            source=fields.get("source") or None,
             score=float(score),
             snippet=snippet,
             highlights=highlights,
@@ -302,6 +390,7 @@ class Searcher:
             id=f["id"],
             title=f.get("title") or "",
             date=_date(f.get("date")),
+            date_source=f.get("date_source"),
             author=f.get("author"),
             source=f.get("source"),
             url=f.get("url"),

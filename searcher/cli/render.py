@@ -30,12 +30,17 @@ def highlighted(snippet: str, highlights) -> Text:
 
 
 def print_results(console: Console, res: SearchResult) -> None:
-    head = f"{res.total} bulletin{'s' if res.total != 1 else ''} for “{safe(res.query)}”"
+    what = f"for “{safe(res.query)}”" if res.query.strip() else "listed"
+    head = f"{res.total} bulletin{'s' if res.total != 1 else ''} {what}"
     if res.mode == "best":
         head += " (best match: no bulletin holds every word)"
+    if res.offset or res.total > len(res.hits):
+        head += f", {res.offset + 1}–{res.offset + len(res.hits)} shown" if res.hits else f", none from {res.offset + 1} on"
+    if res.sort != "relevance":
+        head += f", {res.sort} first"
     console.print(Text(head, style="dim"))
-    for rank, h in enumerate(res.hits, 1):
-        line = Text(f"{rank:>2}. ", style="bold")
+    for rank, h in enumerate(res.hits, res.offset + 1):
+        line = Text(f"{rank:>2}. ", style="bold")  # rank counts from the page's offset
         line.append(safe(h.title or h.id), style="bold cyan")
         if h.date:
             line.append(f"  {h.date.strftime('%d/%m/%Y')}", style="green")
@@ -73,4 +78,18 @@ def print_refs(console: Console, refs) -> None:
     table.add_column("bulletins", justify="right")
     for r in refs:
         table.add_row(Text(safe(r.label)), Text(safe(r.key)), str(r.bulletins))
+    console.print(table)
+
+
+def print_facets(console: Console, facets: dict) -> None:
+    """Facet counts as one compact table: a row per facet, ``value (count)`` pairs."""
+    table = Table(show_header=False, box=None, padding=(0, 1))
+    table.add_column(style="dim")
+    table.add_column()
+    for name, rows in facets.items():
+        if name == "cites":
+            cells = [f"{label} ({n})" for _key, label, n in rows]
+        else:
+            cells = [f"{value} ({n})" for value, n in rows]
+        table.add_row(name, Text(safe(", ".join(cells)) or "–"))
     console.print(table)

@@ -40,32 +40,56 @@ def open_searcher(index_dir, corpus_dir=None):
 
 
 @click.command("search", cls=QueryCommand)
-@click.argument("query", nargs=-1, required=True)
+@click.argument("query", nargs=-1)
 @index_option
 @corpus_option
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits to show.")
-@click.option("--cites", metavar="REF", help='Only bulletins citing this document, e.g. "Nghị quyết 18".')
+@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many hits (paging).")
+@click.option("--page", type=click.IntRange(1), default=None, help="Page N of --limit hits (sets --offset).")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default=None,
+              help="Order (default: relevance with words, newest without). Undated bulletins come last.")
+@click.option("--since", metavar="DATE", help="From this date on: 2022, 2022-03 (1 March) or 2022-03-05.")
+@click.option("--until", metavar="DATE", help="Up to this date: 2022 (31 December), 2022-06 or 2022-06-30.")
+@click.option("--year", metavar="YYYY", help="Only this year (same as --since YYYY --until YYYY).")
+@click.option("--source", "sources", multiple=True, metavar="DOMAIN", help="Only from this source (repeatable).")
+@click.option("--author", "authors", multiple=True, metavar="NAME", help="Only by this author (repeatable).")
+@click.option("--cites", multiple=True, metavar="REF", help='Only bulletins citing this document, e.g. "Nghị quyết 18" (repeatable).')
+@click.option("--facets", metavar="LIST", help="Counts over all matches: year,month,source,author,cites.")
+@click.option("--facet-limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Values per facet.")
 @json_option
 @handle_errors
-def search_cmd(query, index_dir, corpus_dir, limit, cites, as_json):
-    """Search the bulletins.
+def search_cmd(query, index_dir, corpus_dir, limit, offset, page, sort, since, until, year, sources, authors, cites,
+               facets, facet_limit, as_json):
+    """Search the bulletins; with filters and no words, list them newest first.
 
     \b
     Syntax: words (all required), "a phrase", a OR b, -excluded or NOT excluded,
-    title:word.
+    title:word, and filters date:2022, date:2022-01..2022-06, date:>2022-06-01,
+    source:dangcongsan.vn, author:"Linh Lan", cites:"Kết luận 21".
     Diacritics and tone style are optional: "ket luan 21" finds "Kết luận số 21-KL/TW".
     """
     text = " ".join(query)
+    filters: dict = {}
+    if year is not None:
+        filters["year"] = year
+    if page is not None:
+        offset = (page - 1) * limit
     with open_searcher(index_dir, corpus_dir) as s:
-        res = s.search(text, limit=limit, cites=cites)
+        res = s.search(
+            text, limit=limit, offset=offset, sort=sort, since=since, until=until, sources=list(sources),
+            authors=list(authors), cites=list(cites), filter=filters or None, facets=facets, facet_limit=facet_limit,
+        )
     if as_json:
         echo_json(res.to_dict())
     else:
-        from .render import print_results
+        from .render import print_facets, print_results
 
         if res.notice:
             stderr_console().print(res.notice)
-        print_results(stdout_console(), res)
+        out = stdout_console()
+        print_results(out, res)
+        if res.facets:
+            print_facets(out, res.facets)
     if not res.hits:
         raise SystemExit(NO_RESULTS)
 
