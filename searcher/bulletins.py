@@ -56,6 +56,9 @@ MAX_FOOTER_LINES = 4
 # analysed, stored and shown.  Real bulletins are far shorter (VNTC: 99.9 %
 # under 40,000 characters).
 MAX_BODY_CHARS = 300_000
+# The archive's own abbreviations (``ABBR = full form`` a line), beside the
+# bulletins: read by the index job, never indexed as a bulletin.
+ABBREVIATIONS_FILE = "abbreviations.txt"
 # Raw text read before clean-up: enough for MAX_BODY_CHARS after boilerplate goes.
 _MAX_RAW_CHARS = 4 * MAX_BODY_CHARS
 
@@ -873,6 +876,8 @@ def _corpus_files(root: Path, follow_symlinks: bool = False) -> list[tuple[str, 
         for name in files:
             if _is_hidden(name) or not name.lower().endswith((".txt", ".jsonl")):
                 continue
+            if name == ABBREVIATIONS_FILE and Path(folder) == root:
+                continue  # the archive's abbreviation table, not a bulletin
             path = Path(folder, name)
             rel = path.relative_to(root).as_posix()
             problem = _not_readable_file(path, real_root, follow_symlinks)

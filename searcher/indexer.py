@@ -81,13 +81,14 @@ class IndexReport:
     seconds: float = 0.0
     documents: int = 0
     rebuilt: bool = False
+    abbreviations_changed: bool = False  # the corpus's abbreviations.txt changed (a new generation)
     reason: str | None = None
     generation: str | None = None
     index: str = ""
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.deleted or self.rebuilt)
+        return bool(self.added or self.updated or self.deleted or self.rebuilt or self.abbreviations_changed)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -373,6 +374,7 @@ class _Plan:
     to_add: list = field(default_factory=list)
     to_delete: list[str] = field(default_factory=list)
     manifest: dict[str, str] = field(default_factory=dict)
+    abbreviations: list[str] = field(default_factory=list)  # the archive's own table's good lines
 
     @property
     def empty(self) -> bool:
@@ -698,7 +700,7 @@ def _write(
         raise
     with ix.reader() as reader:
         documents = reader.doc_count()
-        vocab.write(gen.path, reader)
+        vocab.write(gen.path, reader, plan.abbreviations)
     ix.close()
     return documents
 
@@ -743,7 +745,9 @@ def _run(report: IndexReport, root: Path, corpus: Path, state: tuple, job: dict)
     report.rebuilt, report.reason = full, reason
     items = scan(corpus, None if full else manifest, follow_symlinks=job["follow_symlinks"])
     plan = _plan(items, manifest, live, full, report)
-    if plan.empty:
+    plan.abbreviations = _abbreviation_lines(corpus, report)
+    report.abbreviations_changed = live is not None and plan.abbreviations != _live_abbreviations(live)
+    if plan.empty and not report.abbreviations_changed:
         report.documents = len(manifest)
         report.generation = live.name if live else None
         return
@@ -757,10 +761,46 @@ def _run(report: IndexReport, root: Path, corpus: Path, state: tuple, job: dict)
 
         shutil.rmtree(gen.path, ignore_errors=True)  # the next job would, anyway
         if isinstance(e, OSError) and not isinstance(e, (FileNotFoundError, BantinError)):
+            _release(e)
             raise write_error(root, e) from e
         if full or not isinstance(e, damage_errors()):
             raise
         raise _DamagedIndex(f"index unreadable ({e.__class__.__name__})") from e
+
+
+def _abbreviation_lines(corpus: Path, report: IndexReport) -> list[str]:
+    """The good lines of the corpus's own abbreviation table (its bad lines are warnings)."""
+    from .abbreviations import parse_lines
+    from .bulletins import ABBREVIATIONS_FILE
+
+    path = corpus / ABBREVIATIONS_FILE
+    if not path.is_file():
+        return []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        report.warnings.append({"path": ABBREVIATIONS_FILE, "message": f"cannot be read ({e.__class__.__name__}); not used"})
+        return []
+    _, bad = parse_lines(lines, ABBREVIATIONS_FILE)
+    report.warnings.extend({"path": ABBREVIATIONS_FILE, "message": w} for w in bad)
+    return [line for line in lines if line.strip() and not line.lstrip().startswith("#")]  # bad ones parse to nothing
+
+
+def _live_abbreviations(live: layout.Generation) -> list[str]:
+    try:
+        return vocab.load(live.path).abbreviation_lines
+    except (OSError, ValueError):
+        return []
+
+
+def _release(e: BaseException) -> None:
+    """Let go of a failed writer's open files now (a full disk must get its space
+    back at once): whoosh's cancel can fail again on ENOSPC and leave them open
+    in reference cycles held by the traceback's frames."""
+    import gc
+
+    traceback.clear_frames(e.__traceback__)
+    gc.collect()
 
 
 def _previous_files(live: layout.Generation) -> dict | None:

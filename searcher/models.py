@@ -96,7 +96,9 @@ class SearchResult:
     ``facets`` holds exact counts over all ``total`` matches
     (``{"year": [[2022, 3], …], "cites": [["kl:21", "Kết luận 21", 2], …]}``).
     ``corrected`` is the query as it was read when that differs from what was
-    typed (a "did you mean" line), else None.
+    typed (raw Telex/VNI decoded, a typo corrected: a "showing results for"
+    line), else None.  ``suggestion`` is a query that does match, offered when
+    nothing matched.
     """
 
     query: str
@@ -110,6 +112,7 @@ class SearchResult:
     filters: dict = field(default_factory=dict)
     facets: dict = field(default_factory=dict)
     corrected: str | None = None
+    suggestion: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -121,6 +124,7 @@ class SearchResult:
             "mode": self.mode,
             "notice": self.notice,
             "corrected": self.corrected,
+            "suggestion": self.suggestion,
             "filters": _jsonable(self.filters),
             "facets": _jsonable(self.facets),
             "hits": [h.to_dict() for h in self.hits],

@@ -15,8 +15,9 @@ Two layers:
 * **Token layer** (:func:`norm_syllable`, :func:`fold`): applied to one
   syllable at a time when indexing and querying.  It lower-cases, puts the tone
   mark in one canonical place (``hoà`` → ``hòa``, ``uỷ`` → ``ủy``,
-  ``qủa`` → ``quả``) and, for :func:`fold`, strips every diacritic (``đ`` →
-  ``d``).  Because it works per token, the display text keeps the writer's own
+  ``qủa`` → ``quả``), picks one spelling of the i/y, qui/quy, missing-horn and
+  doubled-tone variants (:mod:`searcher.variants`) and, for :func:`fold`,
+  strips every diacritic (``đ`` → ``d``).  Because it works per token, the display text keeps the writer's own
   spelling and offsets stay exact.
 """
 
@@ -236,8 +237,13 @@ def canonical_tone(syllable: str) -> str:
 
 @lru_cache(maxsize=131072)
 def norm_syllable(syllable: str) -> str:
-    """The indexed form of a syllable: display layer, lower case, canonical tone."""
-    return canonical_tone(clean_text(syllable).lower())
+    """The indexed form of a syllable: display layer, lower case, canonical tone,
+    and one spelling of the variants writers use on purpose or by slip
+    (:func:`searcher.variants.canonical_variant`: lí/lý → lý, qui → quy,
+    buớc → bước, tíếng → tiếng)."""
+    from .variants import canonical_variant
+
+    return canonical_variant(canonical_tone(clean_text(syllable).lower()))
 
 
 @lru_cache(maxsize=131072)

@@ -38,6 +38,7 @@ WORD_BONUS = 1.0  # a corpus word (đảng_viên) matched as a word
 ADJACENT_BONUS = 1.0  # two query syllables adjacent in the document
 LOOSE_SYLLABLE_WEIGHT = 0.5  # a syllable of a query word, matched anywhere
 REF_BOOST = 10.0  # a cited document reference
+ABBREVIATION_WEIGHT = 0.8  # an abbreviation's other form (BCT ↔ Bộ Chính trị): the form typed ranks first
 SPECIFIC_REF_SHARE = 0.2  # the same reference written with its symbol (21-KL/TW)
 DATED_REF_SHARE = 1.0  # ... with a dated symbol (17/2001/NĐ-CP): it tells same-numbered documents apart
 LONG_QUERY_UNITS = 5  # from this many units on, a query may fall back to best match
@@ -168,6 +169,18 @@ class Syl:
     fold: str
     exact: bool  # match the accented form first (the query has diacritics)
     restored: tuple[tuple[str, float], ...] = ()  # (accented form, share) for unaccented input
+    alternatives: tuple[tuple[str, float], ...] = ()  # (corrected syllable, weight) for a likely typo
+    unknown: bool = False  # the corpus does not hold it (as typed or decoded)
+    decoded: bool = False  # read from raw Telex / VNI
+
+    @property
+    def pair_norm(self) -> str:
+        """The form adjacency bonuses use: the best correction of an unknown syllable."""
+        return self.alternatives[0][0] if self.unknown and self.alternatives else self.norm
+
+    @property
+    def pair_fold(self) -> str:
+        return fold(self.pair_norm) if self.unknown and self.alternatives else self.fold
 
 
 @dataclass
@@ -181,15 +194,32 @@ class Unit:
     ref: object | None = None  # searcher.refs.Ref
     word: str | None = None  # the corpus word these syllables form, if any
     restored_word: str | None = None
+    inner: list["Unit"] | None = None  # a spelled-out abbreviation: the units it is made of
+    alternative: wq.Query | None = None  # the other form of an abbreviation
 
 
-def _syllables(text: str, plain: bool) -> list[Syl]:
+def _syllables(text: str, plain: bool, voc: Vocabulary | None = None) -> list[Syl]:
     """Syllables of a query piece.  In a query typed without any diacritics
-    (``plain``) no syllable is taken as exact: each may stand for any accented form."""
+    (``plain``) no syllable is taken as exact: each may stand for any accented form.
+
+    With ``voc`` (free text, not phrases or exclusions) slips are read too
+    (:mod:`searcher.corrections`): raw Telex/VNI is decoded, and a likely typo
+    gets its corrections as alternatives.  Abbreviations are left as typed.
+    """
+    from .corrections import abbreviation_key_of, read_syllable
+
     out = []
     for m in SYLLABLE_RE.finditer(clean_text(text)):
         s = m.group()
-        out.append(Syl(s, norm_syllable(s), fold(s), not plain))
+        n = norm_syllable(s)
+        if voc is None or abbreviation_key_of(s, voc):
+            out.append(Syl(s, n, fold(n), not plain))
+            continue
+        r = read_syllable(s, voc, plain)
+        if r.decoded:
+            out.append(Syl(s, r.norm, fold(r.norm), True, decoded=True))
+        else:
+            out.append(Syl(s, n, fold(n), not plain, alternatives=r.alternatives, unknown=r.unknown))
     return out
 
 
@@ -238,7 +268,9 @@ def _group_words(syls: list[Syl], voc: Vocabulary, plain: bool) -> list[tuple[li
     return groups
 
 
-def _text_units(text: str, field_: str, negated: bool, voc: Vocabulary, plain: bool) -> list[Unit]:
+def _text_units(
+    text: str, field_: str, negated: bool, voc: Vocabulary, plain: bool, forgiving: bool = True
+) -> list[Unit]:
     from .refs import find_refs
 
     units: list[Unit] = []
@@ -251,21 +283,76 @@ def _text_units(text: str, field_: str, negated: bool, voc: Vocabulary, plain: b
             pieces.append(("", ref))
             pos = ref.end
     pieces.append((cleaned[pos:], None))
+    forgiving = forgiving and not negated
     for piece, ref in pieces:
         if ref is not None:
             units.append(Unit("ref", ref=ref))
             continue
-        syls = _syllables(piece, plain)
+        syls = _syllables(piece, plain, voc if forgiving else None)
         if plain:
             syls = _restore(syls, voc)
-        for chunk, word in _group_words(syls, voc, plain):
-            u = Unit("syls", chunk, field_, negated)
-            if word and plain:
-                u.restored_word = word
-            elif word:
-                u.word = word
-            units.append(u)
+        runs = _full_form_runs(syls, voc) if forgiving else []
+        i = 0
+        for start, end, abbr in [*runs, (len(syls), len(syls), "")]:
+            units += _grouped(syls[i:start], field_, negated, voc, plain, forgiving)
+            if abbr:
+                inner = _grouped(syls[start:end], field_, negated, voc, plain, False)
+                alt = wq.Term("fold", _abbr_term(abbr), boost=ABBREVIATION_WEIGHT)
+                units.append(Unit("syls", syls[start:end], field_, negated, inner=inner, alternative=alt))
+            i = end
     return units
+
+
+def _grouped(syls: list[Syl], field_: str, negated: bool, voc: Vocabulary, plain: bool, forgiving: bool) -> list[Unit]:
+    """Units for a run of syllables: corpus words grouped; an abbreviation also finds its full forms."""
+    from .corrections import abbreviation_key_of
+
+    units = []
+    for chunk, word in _group_words(syls, voc, plain):
+        u = Unit("syls", chunk, field_, negated)
+        if word and plain:
+            u.restored_word = word
+        elif word:
+            u.word = word
+        if forgiving and len(chunk) == 1:
+            fulls = abbreviation_key_of(chunk[0].original, voc)
+            if fulls:
+                u.alternative = _full_form_query(fulls)
+        units.append(u)
+    return units
+
+
+def _abbr_term(abbr: str) -> str:
+    from .abbreviations import abbreviation_key
+
+    return abbreviation_key(abbr)
+
+
+def _full_form_query(fulls: list[str]) -> wq.Query:
+    """Bulletins writing a full form out: its adjacent syllables as pairs (one term
+    per pair, as cheap as a word), a lone syllable as itself."""
+    subs: list[wq.Query] = []
+    for full in fulls[:2]:
+        norms = [norm_syllable(m.group()) for m in SYLLABLE_RE.finditer(clean_text(full))]
+        if len(norms) == 1:
+            subs.append(wq.Term("syl", norms[0], boost=ABBREVIATION_WEIGHT))
+        elif norms:
+            pairs = [wq.Term("pair", f"{a} {b}") for a, b in zip(norms, norms[1:])]
+            subs.append(wq.And(pairs, boost=ABBREVIATION_WEIGHT) if len(pairs) > 1 else wq.Term("pair", pairs[0].text, boost=ABBREVIATION_WEIGHT))
+    return subs[0] if len(subs) == 1 else wq.Or(subs)
+
+
+def _full_form_runs(syls: list[Syl], voc: Vocabulary) -> list[tuple[int, int, str]]:
+    """Non-overlapping runs of typed syllables that spell out an abbreviation, first found first."""
+    from .corrections import full_form_runs
+
+    taken: list[tuple[int, int, str]] = []
+    end = 0
+    for start, stop, abbr in full_form_runs([s.original for s in syls], voc):
+        if start >= end and not any(c.isdigit() for c in _abbr_term(abbr)) and len(_abbr_term(abbr)) >= 2:
+            taken.append((start, stop, abbr))
+            end = stop
+    return taken
 
 
 # --- 3. whoosh queries ---------------------------------------------------------
@@ -298,6 +385,10 @@ def _syl_query(s: Syl, field_: str, weight: float = 1.0) -> wq.Query:
             subs.append(wq.Term(exact, form, boost=RESTORED_WEIGHT * share))
             if not title_only:
                 subs.append(wq.Term(t_exact, form, boost=RESTORED_WEIGHT * share * TITLE_BOOST))
+    for form, w in s.alternatives:  # corrections of a likely typo, below anything typed
+        subs.append(wq.Term(exact, form, boost=w))
+        if not title_only:
+            subs.append(wq.Term(t_exact, form, boost=w * TITLE_BOOST))
     return wq.Or(subs, boost=weight)
 
 
@@ -319,6 +410,14 @@ def _ref_query(ref) -> wq.Query:
 
 
 def _unit_query(u: Unit) -> wq.Query:
+    q = _plain_unit_query(u)
+    return wq.Or([q, u.alternative]) if u.alternative is not None else q
+
+
+def _plain_unit_query(u: Unit) -> wq.Query:
+    if u.inner:
+        parts = [_unit_query(i) for i in u.inner]
+        return parts[0] if len(parts) == 1 else wq.And(parts)
     if u.kind == "ref":
         return _ref_query(u.ref)
     if u.kind == "phrase":
@@ -354,10 +453,11 @@ def _negative_query(u: Unit) -> wq.Query:
 
 
 def _bonus_queries(units: list[Unit]) -> list[wq.Query]:
-    """Words matched as words, and adjacent query syllables adjacent in the text."""
+    """Words matched as words, and adjacent query syllables adjacent in the text
+    (a likely typo counts by its best correction, at that correction's weight)."""
     out: list[wq.Query] = []
     prev: Syl | None = None
-    for u in units:
+    for u in _flat(units):
         if u.negated or u.kind == "ref":
             prev = None
             continue
@@ -370,12 +470,22 @@ def _bonus_queries(units: list[Unit]) -> list[wq.Query]:
             continue
         for s in u.syls:
             if prev is not None:
+                boost = ADJACENT_BONUS * _pair_weight(prev) * _pair_weight(s)
                 if prev.exact or s.exact:
-                    out.append(wq.Term("pair", f"{prev.norm} {s.norm}", boost=ADJACENT_BONUS))
+                    out.append(wq.Term("pair", f"{prev.pair_norm} {s.pair_norm}", boost=boost))
                 else:
-                    out.append(wq.Term("pair_fold", f"{prev.fold} {s.fold}", boost=ADJACENT_BONUS))
+                    out.append(wq.Term("pair_fold", f"{prev.pair_fold} {s.pair_fold}", boost=boost))
             prev = s
     return out
+
+
+def _pair_weight(s: Syl) -> float:
+    return s.alternatives[0][1] if s.unknown and s.alternatives else 1.0
+
+
+def _flat(units: list[Unit]) -> list[Unit]:
+    """Units with spelled-out abbreviations replaced by the units they are made of."""
+    return [i for u in units for i in (u.inner or [u])]
 
 
 def _best_match(units: list[Unit], plain: bool) -> tuple[str, list[str], list[tuple], list[tuple], wq.Query]:
@@ -386,7 +496,8 @@ def _best_match(units: list[Unit], plain: bool) -> tuple[str, list[str], list[tu
     questions, where a clause per form and field would cost more than it ranks.
     """
     fld, tfld = ("fold", "title_fold") if plain else ("syl", "title")
-    key = (lambda s: s.fold) if plain else (lambda s: s.norm)
+    key = (lambda s: s.pair_fold) if plain else (lambda s: s.pair_norm)
+    units = _flat(units)
     stop = {fold(w) for w in QUESTION_WORDS} if plain else QUESTION_WORDS
     seq: list[str | None] = []
     refs = []
@@ -415,12 +526,12 @@ def _every_word(units: list[Unit], plain: bool) -> wq.Query:
     of whether the "all words" reading finds enough for a long query."""
     fld, tfld = ("fold", "title_fold") if plain else ("syl", "title")
     subs: list[wq.Query] = []
-    for u in units:
+    for u in _flat(units):
         if u.kind == "ref":
             subs.append(_ref_query(u.ref))
             continue
         for s in u.syls:
-            t = s.fold if plain else s.norm
+            t = s.pair_fold if plain else s.pair_norm
             subs.append(wq.Or([wq.Term(fld, t), wq.Term(tfld, t)]))
     return wq.And(subs) if len(subs) > 1 else subs[0]
 
@@ -444,6 +555,8 @@ class QueryPlan:
     best_pairs: list[tuple[str, str]] = field(default_factory=list)
     best_triples: list[tuple[str, str, str]] = field(default_factory=list)
     every_query: wq.Query | None = None  # every word, one cheap clause each: does "all" find enough?
+    corrected: str | None = None  # the query as read, when raw Telex/VNI or a typo was read otherwise
+    forgiving: bool = True  # slips were read (see searcher.corrections)
 
     @property
     def long(self) -> bool:
@@ -463,7 +576,28 @@ class QueryPlan:
         return bool(self.refs) and not self.long
 
 
-def read_query(text: str, voc: Vocabulary | None = None) -> QueryPlan:
+def _as_read(text: str, units: list[Unit]) -> str | None:
+    """``text`` with each decoded or corrected syllable replaced by its reading, or
+    None when every syllable was read as typed."""
+    changes = [
+        (s.original, s.norm if s.decoded else s.pair_norm)
+        for u in units
+        for s in u.syls
+        if s.decoded or (s.unknown and s.alternatives)
+    ]
+    if not changes:
+        return None
+    out, pos = [], 0
+    for typed, read in changes:
+        m = re.search(rf"(?<![^\W_]){re.escape(typed)}(?![^\W_])", text[pos:])
+        if m is None:
+            continue
+        out.append(text[pos : pos + m.start()] + read)
+        pos += m.end()
+    return "".join(out) + text[pos:]
+
+
+def read_query(text: str, voc: Vocabulary | None = None, *, forgiving: bool = True) -> QueryPlan:
     """Read a user's query.  Raises :class:`QueryError` when nothing is searchable."""
     voc = voc or Vocabulary()
     if not isinstance(text, str):
@@ -473,6 +607,11 @@ def read_query(text: str, voc: Vocabulary | None = None) -> QueryPlan:
             f"query too long ({len(text):,} characters; at most {MAX_QUERY_CHARS:,}): shorten it to its key words"
         )
     text = clean_text(text)
+    typed = text
+    if forgiving:
+        from .corrections import decode_text
+
+        text = decode_text(text, voc)
     if not text.strip():
         raise QueryError("empty query: type the words to search for, e.g. bantin search \"Kết luận 21\"")
     clauses = _merge_runs(parse(text))
@@ -488,7 +627,7 @@ def read_query(text: str, voc: Vocabulary | None = None) -> QueryPlan:
             syls = _syllables(c.text, plain)
             units = [Unit("phrase", syls, c.field, c.negated)] if syls else []
         else:
-            units = _text_units(c.text, c.field, c.negated, voc, plain)
+            units = _text_units(c.text, c.field, c.negated, voc, plain, forgiving)
         for i, u in enumerate(units):
             if u.negated:
                 negatives.append(u)
@@ -506,6 +645,8 @@ def read_query(text: str, voc: Vocabulary | None = None) -> QueryPlan:
         _unit_query(g[0]) if len(g) == 1 else wq.Or([_unit_query(u) for u in g]) for g in groups
     ]
     flat = [u for g in groups for u in g]
+    if plain and any(s.decoded for u in flat for s in u.syls):
+        plain = not all(s.exact for u in _flat(flat) if u.kind != "ref" for s in u.syls)
     bonus = _bonus_queries(flat)
     required = group_queries[0] if len(group_queries) == 1 else wq.And(group_queries)
     all_q = wq.AndMaybe(required, wq.Or(bonus)) if bonus else required
@@ -518,6 +659,8 @@ def read_query(text: str, voc: Vocabulary | None = None) -> QueryPlan:
         every_q = wq.AndNot(every_q, neg)
 
     plan = QueryPlan(text, groups, negatives, all_q, best_q, plain=plain, best_field=best_field, best_terms=best_terms, best_pairs=best_pairs, best_triples=best_triples, every_query=every_q)
+    plan.corrected = _as_read(text, flat) or (text if text != typed else None)
+    plan.forgiving = forgiving
     for u in flat:
         if u.kind == "ref":
             plan.refs.append(u.ref)
@@ -527,4 +670,5 @@ def read_query(text: str, voc: Vocabulary | None = None) -> QueryPlan:
             plan.norms.add(s.norm)
             plan.folds.add(s.fold)
             plan.norms.update(f for f, _ in s.restored)
+            plan.norms.update(f for f, _ in s.alternatives)
     return plan

@@ -245,6 +245,7 @@ class Searcher:
         filter: dict | None = None,  # noqa: A002 - the public name apps use
         facets: list[str] | str | None = None,
         facet_limit: int = FACET_LIMIT,
+        correct: bool = True,
     ) -> SearchResult:
         """Ranked bulletins for ``query``, ``limit`` of them from ``offset`` on.
 
@@ -258,6 +259,10 @@ class Searcher:
         or "oldest"; undated bulletins come last in both date orders.
         ``facets`` (year, month, source, author, cites): exact counts over every
         match, ``facet_limit`` values each.
+        ``correct`` (default on) reads raw Telex/VNI, likely typos and
+        abbreviations (:mod:`searcher.corrections`); ``result.corrected`` then
+        says how the query was read, and ``result.suggestion`` offers a query
+        that matches when nothing does.
 
         Raises :class:`~searcher.errors.QueryError` for a query with nothing to
         search or a bad parameter.
@@ -277,12 +282,15 @@ class Searcher:
         keep = (lambda leaf: keep_mask(leaf.columns, filters)) if column_filters else None
         with self._lock:
             o = self._current()
-            plan = None if browse else read_query(text, o.vocab)
+            plan = None if browse else read_query(text, o.vocab, forgiving=bool(correct))
             with _reading(o.gen):
                 page = self._run(o, plan, Page(limit, offset, sort, allow, keep))
                 counts = count_facets(
                     [(leaf.columns, m) for leaf, m in zip(page.matches.leaves, page.matches.masks)], names, facet_limit
                 ) if names else {}
+                suggestion = self._suggest(o, plan, Page(1, 0, "relevance", allow, keep)) if (
+                    plan is not None and page.total == 0 and page.mode != "ref"
+                ) else None
         return SearchResult(
             query=query if is_encodable(query) else text,
             total=page.total,
@@ -294,6 +302,8 @@ class Searcher:
             sort=sort,
             filters=filters.to_dict(),
             facets=counts,
+            corrected=plan.corrected if plan is not None else None,
+            suggestion=suggestion,
         )
 
     @staticmethod
@@ -338,6 +348,27 @@ class Searcher:
         terms = Terms(frozenset(plan.norms), frozenset(plan.folds), frozenset(plan.ref_keys))
         hits = [self._hit(s.stored_fields(d), score, terms) for d, score in ranked]
         return _Answer(m, m.total, hits, mode, notice)
+
+    @staticmethod
+    def _suggest(o: _Open, plan: QueryPlan, p: Page) -> str | None:
+        """When nothing matches: the query without the one word whose absence
+        matches the most bulletins (the closest query that matches), or None."""
+        from .query import SYLLABLE_RE as _syl
+
+        words = _syl.findall(plan.corrected or plan.text)
+        if not 2 <= len(words) <= 8:
+            return None
+        best, best_total = None, 0
+        for i in range(len(words)):
+            candidate = " ".join(words[:i] + words[i + 1 :])
+            try:
+                q = read_query(candidate, o.vocab, forgiving=plan.forgiving)
+            except QueryError:
+                continue
+            total = o.executor.match(q.all_query, p.allow, p.keep).total
+            if total > best_total:
+                best, best_total = candidate, total
+        return best
 
     @staticmethod
     def _best(s, ev: QueryExecutor, plan: QueryPlan, p: Page) -> tuple[Matches, list[tuple[int, float]]]:

@@ -14,6 +14,7 @@ lexicons, it answers two questions at query time:
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,37 @@ class Vocabulary:
     syl_forms: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     word_forms: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     words: dict[str, int] = field(default_factory=dict)
+    abbreviation_lines: list[str] = field(default_factory=list)  # the archive's own (corpus/abbreviations.txt)
+    _spell: object | None = field(default=None, init=False, repr=False, compare=False)
+    _abbr: object | None = field(default=None, init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+
+    def syllable_df(self, norm: str) -> int:
+        """Documents holding the syllable ``norm`` (0 when unknown or too rare to be kept)."""
+        return next((df for form, df in self.syl_forms.get(fold(norm), ()) if form == norm), 0)
+
+    def folded_df(self, folded: str) -> int:
+        """Documents holding any accented form of ``folded`` (as far as the kept forms tell)."""
+        return sum(df for _, df in self.syl_forms.get(folded, ()))
+
+    def spell_index(self):
+        """Typo candidates over this vocabulary (:class:`searcher.spelling.SpellIndex`), built on first use."""
+        with self._lock:
+            if self._spell is None:
+                from .spelling import SpellIndex
+
+                self._spell = SpellIndex.from_forms(self.syl_forms)
+            return self._spell
+
+    def abbreviations(self):
+        """The shipped abbreviation table plus the archive's own lines, built on first use."""
+        with self._lock:
+            if self._abbr is None:
+                from .abbreviations import AbbreviationTable, load_table, parse_lines
+
+                extra, _ = parse_lines(self.abbreviation_lines, "abbreviations")
+                self._abbr = AbbreviationTable([*load_table().entries, *extra])
+            return self._abbr
 
     def is_word(self, word: str) -> bool:
         return word in self.words
@@ -67,9 +99,15 @@ def from_reader(reader) -> Vocabulary:
     return Vocabulary(_top(syl_groups), _top(word_groups), words)
 
 
-def write(path: Path, reader) -> None:
+def write(path: Path, reader, abbreviation_lines: list[str] | None = None) -> None:
     voc = from_reader(reader)
-    data = {"format": FORMAT, "syl_forms": voc.syl_forms, "word_forms": voc.word_forms, "words": voc.words}
+    data = {
+        "format": FORMAT,
+        "syl_forms": voc.syl_forms,
+        "word_forms": voc.word_forms,
+        "words": voc.words,
+        "abbreviations": list(abbreviation_lines or []),
+    }
     tmp = Path(path) / (VOCAB + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
@@ -97,6 +135,7 @@ def load(path: Path) -> Vocabulary:
         raise ValueError(f"{VOCAB} is not a vocabulary of format {FORMAT}")
     try:
         words = {str(k): int(v) for k, v in data["words"].items()}
-        return Vocabulary(_forms(data["syl_forms"]), _forms(data["word_forms"]), words)
+        lines = [str(line) for line in data.get("abbreviations", [])]
+        return Vocabulary(_forms(data["syl_forms"]), _forms(data["word_forms"]), words, lines)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise ValueError(f"{VOCAB} is malformed ({e.__class__.__name__})") from None

@@ -81,11 +81,13 @@ def index_cmd(corpus_dir, index_dir, rebuild, wait, procs, quiet, follow_symlink
         report = update_index(corpus_dir, index_dir, **options)
     if as_json:
         d = report.to_dict()
-        echo_json({k: d[k] for k in ("added", "updated", "deleted", "unchanged", "skipped", "seconds", "documents", "rebuilt", "reason", "generation")})
+        echo_json({k: d[k] for k in ("added", "updated", "deleted", "unchanged", "skipped", "warnings", "seconds", "documents", "rebuilt", "reason", "generation")})
         return
     err = stderr_console()
     for s in report.skipped:
         err.print(printable(f"warning: skipped {s['path']}: {s['reason']}"))
+    for w in report.warnings:
+        err.print(printable(f"warning: {w['message']}" if w["message"].startswith(w["path"]) else f"warning: {w['path']}: {w['message']}"))
     if quiet:
         return
     if report.reason and report.rebuilt:

@@ -29,6 +29,17 @@ def highlighted(snippet: str, highlights) -> Text:
     return text
 
 
+def print_reading(console: Console, res: SearchResult) -> None:
+    """The "did you mean" lines: how the query was read, or a query that matches."""
+    if res.corrected:
+        console.print(Text(
+            f"showing results for “{safe(res.corrected)}”; search instead for “{safe(res.query)}” with --no-correct",
+            style="dim",
+        ))
+    if res.suggestion:
+        console.print(Text(f"nothing matches every word; did you mean “{safe(res.suggestion)}”?", style="dim"))
+
+
 def print_results(console: Console, res: SearchResult) -> None:
     what = f"for “{safe(res.query)}”" if res.query.strip() else "listed"
     head = f"{res.total} bulletin{'s' if res.total != 1 else ''} {what}"

@@ -26,8 +26,8 @@ def open_searcher(index_dir, corpus_dir=None):
     try:
         return Searcher(index_dir)
     except IndexMissingError:
-        if corpus_dir is None or not corpus_dir.is_dir():
-            raise
+        if corpus_dir is None or not corpus_dir.is_dir() or index_dir.exists():
+            raise  # nothing to build from, or something (a file, an unreadable folder) is in the way
     from ..indexer import update_index
 
     stderr_console().print(
@@ -56,10 +56,12 @@ def open_searcher(index_dir, corpus_dir=None):
 @click.option("--cites", multiple=True, metavar="REF", help='Only bulletins citing this document, e.g. "Nghị quyết 18" (repeatable).')
 @click.option("--facets", metavar="LIST", help="Counts over all matches: year,month,source,author,cites.")
 @click.option("--facet-limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Values per facet.")
+@click.option("--no-correct", "no_correct", is_flag=True,
+              help="Search exactly what was typed: no Telex/VNI decoding, typo corrections or abbreviations.")
 @json_option
 @handle_errors
 def search_cmd(query, index_dir, corpus_dir, limit, offset, page, sort, since, until, year, sources, authors, cites,
-               facets, facet_limit, as_json):
+               facets, facet_limit, no_correct, as_json):
     """Search the bulletins; with filters and no words, list them newest first.
 
     \b
@@ -78,15 +80,17 @@ def search_cmd(query, index_dir, corpus_dir, limit, offset, page, sort, since, u
         res = s.search(
             text, limit=limit, offset=offset, sort=sort, since=since, until=until, sources=list(sources),
             authors=list(authors), cites=list(cites), filter=filters or None, facets=facets, facet_limit=facet_limit,
+            correct=not no_correct,
         )
     if as_json:
         echo_json(res.to_dict())
     else:
-        from .render import print_facets, print_results
+        from .render import print_facets, print_reading, print_results
 
         if res.notice:
             stderr_console().print(res.notice)
         out = stdout_console()
+        print_reading(out, res)
         print_results(out, res)
         if res.facets:
             print_facets(out, res.facets)

@@ -1,0 +1,137 @@
+"""Reading the slips in what a user types: raw Telex and VNI, typos, abbreviations.
+
+Every decision is taken against the index's own vocabulary
+(:class:`searcher.vocab.Vocabulary`), so nothing unknown is ever invented:
+
+* a syllable the corpus holds is taken as typed (``tuan``, ``an`` are never
+  "decoded", though they look like Telex);
+* an unknown syllable that decodes from raw Telex or VNI to one the corpus
+  holds (``luaanj``, ``tieesn``, ``Ddangr``, ``lua65n``) is read as the decoded
+  syllable;
+* an unknown or very rare syllable gets its nearest corpus syllables
+  (:class:`searcher.spelling.SpellIndex`: a wrong tone costs least, a wrong
+  vowel mark more, a wrong, missing, extra or swapped letter a full edit) as
+  alternatives, OR'd beside what was typed at a lower weight, so an exact
+  match always outranks a corrected one;
+* an abbreviation (BCT, UBND, XDĐ) also finds its full forms, and a full form
+  typed out (bộ chính trị) also finds the abbreviation, each at a lower weight
+  than the form typed.
+
+A number is never corrected, decoded or expanded: "Kết luận 12" is never
+"Kết luận 21".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .normalise import fold, has_diacritics, norm_syllable
+from .vocab import Vocabulary
+
+CORRECTION_WEIGHT = 0.5  # a corrected syllable, against 1.0 for one matched as typed
+ABBREVIATION_WEIGHT = 0.8  # the other form of an abbreviation
+RARE_DF = 2  # a syllable in at most this many bulletins may be a typo ...
+RARE_RATIO = 50  # ... when a correction is this many times more frequent
+MAX_ALTERNATIVES = 2
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How one typed syllable is read.
+
+    ``norm`` is the syllable searched for (the decoded one for raw Telex/VNI),
+    ``decoded`` says it was decoded, ``alternatives`` are corrections with
+    their weights, and ``unknown`` says the corpus does not hold ``norm``.
+    """
+
+    typed: str
+    norm: str
+    decoded: bool = False
+    alternatives: tuple[tuple[str, float], ...] = ()
+    unknown: bool = False
+
+    @property
+    def shown(self) -> str:
+        """The syllable as the "showing results for" line writes it."""
+        if self.decoded:
+            return self.norm
+        if self.unknown and self.alternatives:
+            return self.alternatives[0][0]
+        return self.typed
+
+
+def _df(voc: Vocabulary, norm: str, plain: bool) -> int:
+    return voc.folded_df(fold(norm)) if plain else voc.syllable_df(norm)
+
+
+def read_syllable(typed: str, voc: Vocabulary, plain: bool) -> Reading:
+    """Read one typed syllable against the corpus vocabulary (see the module doc)."""
+    norm = norm_syllable(typed)
+    if not voc.syl_forms or not typed.isalpha() and not _vni_like(typed):
+        return Reading(typed, norm)
+    df = _df(voc, norm, plain and not has_diacritics(typed))
+    if df > RARE_DF:
+        return Reading(typed, norm)
+    if df == 0 and not has_diacritics(typed):
+        from .telex import decode_candidates
+
+        for decoded in decode_candidates(typed):
+            if voc.syllable_df(decoded) > 0:
+                return Reading(typed, decoded, decoded=True)
+    if not typed.isalpha():
+        return Reading(typed, norm, unknown=df == 0)
+    suggestions = voc.spell_index().suggest(typed, limit=MAX_ALTERNATIVES + 2)
+    better = [(s, c, n) for s, c, n in suggestions if n > max(df, 1) * (RARE_RATIO if df else 0) and s != norm]
+    alternatives = tuple((s, CORRECTION_WEIGHT) for s, _, _ in better[:MAX_ALTERNATIVES])
+    return Reading(typed, norm, alternatives=alternatives, unknown=df == 0)
+
+
+def _vni_like(typed: str) -> bool:
+    """Letters with VNI digits among them ("lua65n"), not a number or a code like "B52"."""
+    letters = sum(c.isalpha() for c in typed)
+    return letters >= 2 and any(c.isdigit() for c in typed) and typed[0].isalpha() and typed.isalnum()
+
+
+def abbreviation_key_of(typed: str, voc: Vocabulary) -> list[str]:
+    """The full forms of ``typed`` when it is an abbreviation of the table."""
+    if len(typed) < 2 or any(c.isdigit() for c in typed):
+        return []
+    table = voc.abbreviations()
+    return table.expand(typed)
+
+
+def full_form_runs(syllables: list[str], voc: Vocabulary) -> list[tuple[int, int, str]]:
+    """``(start, end, abbreviation)`` for runs of typed syllables that spell out a full form."""
+    if len(syllables) < 2:
+        return []
+    return voc.abbreviations().find(syllables)
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def decode_text(text: str, voc: Vocabulary) -> str:
+    """``text`` with every raw Telex/VNI token the corpus does not hold, but whose
+    decoding it does, replaced by the decoded syllable ("kets luaanj 21" →
+    "kết luận 21"), so references and words are then read as if typed with
+    diacritics.  Abbreviations, numbers and known syllables stay as typed."""
+    if not voc.syl_forms:
+        return text
+
+    def one(m: re.Match) -> str:
+        token = m.group()
+        if has_diacritics(token) or token.isdigit() or abbreviation_key_of(token, voc):
+            return token
+        if not token.isalpha() and not _vni_like(token):
+            return token
+        if voc.folded_df(fold(norm_syllable(token))) > 0:
+            return token
+        from .telex import decode_candidates
+
+        for decoded in decode_candidates(token):
+            if voc.syllable_df(decoded) > 0:
+                return decoded
+        return token
+
+    return _TOKEN.sub(one, text)
