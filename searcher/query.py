@@ -19,7 +19,7 @@ Reading a query happens in three steps, none of which needs pyvi:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from whoosh import query as wq
 
@@ -233,7 +233,7 @@ def _restore(syls: list[Syl], voc: Vocabulary) -> list[Syl]:
         forms = voc.syllable_forms(s.fold)
         total = sum(df for _, df in forms) or 1
         restored = tuple((w, df / total) for w, df in forms if w != s.norm and df / total >= 0.1)
-        out.append(Syl(s.original, s.norm, s.fold, False, restored))
+        out.append(replace(s, exact=False, restored=restored))
     return out
 
 
