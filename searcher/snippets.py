@@ -95,7 +95,7 @@ def _snap(text: str, start: int, end: int) -> tuple[int, int]:
 
 def make_snippet(text: str, terms: Terms, width: int = SNIPPET_CHARS) -> tuple[str, list[tuple[int, int]]]:
     """Return ``(snippet, highlights)``; ``snippet[s:e]`` is each highlighted match."""
-    spans = match_spans(text, terms)
+    spans = match_spans(text, terms) if (terms.norms or terms.folds or terms.ref_keys) else []
     start, end = _snap(text, *best_window(text, spans, width))
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text) else ""
