@@ -20,10 +20,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from whoosh import query as wq
 
 from .errors import QueryError
+
+if TYPE_CHECKING:
+    from .refs import Ref
 from .normalise import SYLLABLE_RE, clean_text, fold, has_diacritics, norm_syllable
 from .vocab import MAX_WORD_SYLLABLES, Vocabulary
 
@@ -191,7 +195,7 @@ class Unit:
     syls: list[Syl] = field(default_factory=list)
     field: str = "any"
     negated: bool = False
-    ref: object | None = None  # searcher.refs.Ref
+    ref: Ref | None = None
     word: str | None = None  # the corpus word these syllables form, if any
     restored_word: str | None = None
     inner: list["Unit"] | None = None  # a spelled-out abbreviation: the units it is made of
@@ -275,7 +279,7 @@ def _text_units(
 
     units: list[Unit] = []
     cleaned = clean_text(text)
-    pieces: list[tuple[str, object | None]] = []
+    pieces: list[tuple[str, Ref | None]] = []
     pos = 0
     if field_ == "any" and not negated:
         for ref in find_refs(cleaned):
@@ -284,9 +288,9 @@ def _text_units(
             pos = ref.end
     pieces.append((cleaned[pos:], None))
     forgiving = forgiving and not negated
-    for piece, ref in pieces:
-        if ref is not None:
-            units.append(Unit("ref", ref=ref))
+    for piece, found in pieces:
+        if found is not None:
+            units.append(Unit("ref", ref=found))
             continue
         syls = _syllables(piece, plain, voc if forgiving else None)
         if plain:
@@ -545,7 +549,7 @@ class QueryPlan:
     negatives: list[Unit]
     all_query: wq.Query
     best_query: wq.Query
-    refs: list = field(default_factory=list)
+    refs: list[Ref] = field(default_factory=list)
     norms: set[str] = field(default_factory=set)
     folds: set[str] = field(default_factory=set)
     ref_keys: set[str] = field(default_factory=set)
@@ -613,7 +617,7 @@ def read_query(text: str, voc: Vocabulary | None = None, *, forgiving: bool = Tr
 
         text = decode_text(text, voc)
     if not text.strip():
-        raise QueryError("empty query: type the words to search for, e.g. bantin search \"Kết luận 21\"")
+        raise QueryError("empty query: type the words to search for, e.g. \"Kết luận 21\"")
     clauses = _merge_runs(parse(text))
     plain = not has_diacritics(text)
     groups: list[list[Unit]] = []
@@ -662,7 +666,7 @@ def read_query(text: str, voc: Vocabulary | None = None, *, forgiving: bool = Tr
     plan.corrected = _as_read(text, flat) or (text if text != typed else None)
     plan.forgiving = forgiving
     for u in flat:
-        if u.kind == "ref":
+        if u.ref is not None:
             plan.refs.append(u.ref)
             plan.ref_keys.update(u.ref.keys())
             continue

@@ -269,7 +269,10 @@ def segment_files(index: Path, suffix: str = "") -> list[Path]:
 
 def truncate(suffix: str, keep) -> callable:
     def corrupt(index: Path) -> None:
-        for f in segment_files(index, suffix):
+        files = [f for f in segment_files(index, suffix) if f.stat().st_size]
+        if not files:
+            pytest.skip(f"the {suffix} files are empty on this corpus (small posting lists are inlined in the terms file)")
+        for f in files:
             size = f.stat().st_size
             with open(f, "r+b") as fh:
                 fh.truncate(keep(size))

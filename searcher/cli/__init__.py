@@ -9,6 +9,7 @@ from .eval_cmd import eval_cmd
 from .index_cmd import index_cmd, stats_cmd
 from .refs_cmd import refs_cmd
 from .search_cmd import search_cmd, show_cmd
+from .serve_cmd import serve_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,3 +35,4 @@ main.add_command(index_cmd)
 main.add_command(stats_cmd)
 main.add_command(refs_cmd)
 main.add_command(eval_cmd)
+main.add_command(serve_cmd)
