@@ -111,7 +111,7 @@ def _date(value) -> _dt.date | None:
 class _Open:
     """One opened generation: whoosh index and searcher, query executor, vocabulary."""
 
-    def __init__(self, gen: layout.Generation):
+    def __init__(self, gen: layout.Generation, voc: vocab.Vocabulary | None = None):
         self.name = gen.name
         self.gen = gen
         problem = layout.cheap_damage(gen, _meta(gen))
@@ -123,7 +123,7 @@ class _Open:
                 self.searcher = self.ix.searcher(weighting=weighting())
                 self.executor = QueryExecutor(self.searcher, gen.path)
                 try:
-                    self.vocab = vocab.load(gen.path)
+                    self.vocab = voc if voc is not None else vocab.load(gen.path)
                 except ValueError as e:
                     raise corrupt(gen.root, f"damaged ({e})") from None
             except BaseException:
@@ -183,52 +183,85 @@ class Searcher:
     def __init__(self, index_dir: str | os.PathLike = "index", *, auto_refresh: bool = True):
         self.root = Path(index_dir)
         self.auto_refresh = auto_refresh
-        self._lock = threading.RLock()
-        self._open: _Open | None = _Open(layout.current_generation(self.root))
+        self._lock = threading.Lock()  # guards the pool and the generation switch, never a search
+        first = _Open(layout.current_generation(self.root))
+        self._name: str | None = first.name
+        self._vocab = first.vocab
+        self._idle: list[_Open] = [first]
 
     # -- lifecycle -------------------------------------------------------------
 
-    def __enter__(self) -> "Searcher":
+    def __enter__(self) -> Searcher:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
     def close(self) -> None:
+        """Release every open file; calls still running finish first on their own copy."""
         with self._lock:
-            if self._open is not None:
-                self._open.close()
-                self._open = None
+            idle, self._idle, self._name = self._idle, [], None
+        for o in idle:
+            o.close()
 
     @property
     def generation(self) -> str:
-        return self._current().name
+        with self._using() as o:
+            return o.name
 
     def refresh(self) -> bool:
         """Switch to the live generation if an index job committed a new one."""
         with self._lock:
-            live = layout.current_token(self.root)
-            if self._open is not None and live == self._open.name:
-                return False
-            new = _Open(layout.current_generation(self.root))
-            old, self._open = self._open, new
-            if old is not None:
-                old.close()
-            return True
+            self._check_open()
+            return self._switch(layout.current_token(self.root))
 
-    def _current(self) -> _Open:
+    def _check_open(self) -> None:
+        if self._name is None:
+            raise SearcherClosedError("this Searcher is closed: open a new one with Searcher(index_dir)")
+
+    def _switch(self, live: str | None) -> bool:
+        """Under the lock: make ``live`` the generation new calls use; idle copies of
+        the old one close now, busy ones when their call ends."""
+        if live == self._name:
+            return False
+        gen = layout.current_generation(self.root)
+        first = _Open(gen)
+        old, self._idle = self._idle, [first]
+        self._name, self._vocab = first.name, first.vocab
+        for o in old:
+            o.close()
+        return True
+
+    @contextmanager
+    def _using(self):
+        """An opened generation for one call, alone.  Concurrent calls each get their
+        own copy (whoosh readers and SQLite connections are not shared between
+        threads), taken from a pool that grows to the number of concurrent calls."""
         with self._lock:
-            if self._open is None:
-                raise SearcherClosedError("this Searcher is closed: open a new one with Searcher(index_dir)")
-            if self.auto_refresh and layout.current_token(self.root) != self._open.name:
-                self.refresh()
-            return self._open
+            self._check_open()
+            if self.auto_refresh:
+                self._switch(layout.current_token(self.root))
+            o = self._idle.pop() if self._idle else None
+            name, voc = self._name, self._vocab
+        if o is None:
+            assert name is not None
+            o = _Open(layout.Generation(self.root, name), voc)
+        try:
+            yield o
+        finally:
+            with self._lock:
+                keep = o.name == self._name
+                if keep:
+                    self._idle.append(o)
+            if not keep:
+                o.close()
 
     # -- searching -------------------------------------------------------------
 
     def plan(self, query: str) -> QueryPlan:
         """How ``query`` is read (units, words, references): for debugging and tests."""
-        return read_query(query, self._current().vocab)
+        with self._using() as o:
+            return read_query(query, o.vocab)
 
     def search(
         self,
@@ -280,8 +313,7 @@ class Searcher:
         allow = self._cites_filter(filters.cites) if filters.cites else None
         column_filters = filters.since or filters.until or filters.sources or filters.authors
         keep = (lambda leaf: keep_mask(leaf.columns, filters)) if column_filters else None
-        with self._lock:
-            o = self._current()
+        with self._using() as o:
             plan = None if browse else read_query(text, o.vocab, forgiving=bool(correct))
             with _reading(o.gen):
                 page = self._run(o, plan, Page(limit, offset, sort, allow, keep))
@@ -409,8 +441,7 @@ class Searcher:
         )
         if not is_encodable(doc_id):
             raise missing
-        with self._lock:
-            o = self._current()
+        with self._using() as o:
             with _reading(o.gen):
                 s = o.searcher
                 docnum = s.document_number(id=doc_id)
@@ -445,8 +476,7 @@ class Searcher:
             query = clean_text(query)
             wanted_keys = {k for r in find_refs(query) for k in r.keys()}
             needle = fold(query.strip())
-        with self._lock:
-            o = self._current()
+        with self._using() as o:
             return self._refs(o, wanted_keys, needle)
 
     @staticmethod
@@ -471,8 +501,8 @@ class Searcher:
         return out
 
     def doc_count(self) -> int:
-        with self._lock:
-            return self._current().searcher.doc_count()
+        with self._using() as o:
+            return o.searcher.doc_count()
 
 
 def _citations(raw) -> list[Citation]:
