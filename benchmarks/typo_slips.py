@@ -81,8 +81,13 @@ def slice_records(work: Path, n: int | None) -> list[dict]:
         return [json.loads(line) for line in f]
 
 
-def word_run(body: str, rng: random.Random) -> str | None:
-    """A run of 3–5 consecutive Vietnamese syllables of ``body``, single-space separated."""
+RARE_SHARE = 0.005  # a known-item query holds a word at most this share of the articles use
+
+
+def word_run(body: str, rng: random.Random, rare=lambda syllable: True) -> str | None:
+    """A run of 3–5 consecutive Vietnamese syllables of ``body``, single-space
+    separated, holding at least one ``rare`` syllable (what makes it a known-item
+    query: "các giảng viên hàng" is not one, "giảng viên Nguyễn Văn Thạc" is)."""
     toks = list(SYLLABLE_RE.finditer(body))
     ok = [t.group().isalpha() and is_syllable(norm_syllable(t.group())) for t in toks]
     joined = [i + 1 < len(toks) and body[toks[i].end() : toks[i + 1].start()] == " "
@@ -92,6 +97,7 @@ def word_run(body: str, rng: random.Random) -> str | None:
         i for i in range(len(toks) - length + 1)
         if all(ok[i : i + length]) and all(joined[i : i + length - 1])
         and any(has_diacritics(t.group()) for t in toks[i : i + length])
+        and any(rare(t.group()) for t in toks[i : i + length])
     ]
     if not starts:
         return None
@@ -209,6 +215,18 @@ def known_items(searcher, records: list[dict], n: int, seed: int) -> list[dict]:
     DocumentNotFound = ENGINE["DocumentNotFound"]
 
     rng = random.Random(seed)
+    limit = max(1, int(searcher.doc_count() * RARE_SHARE))
+    df_cache: dict[str, int] = {}
+
+    def rare(syllable: str) -> bool:
+        key = norm_syllable(syllable)
+        if key not in df_cache:
+            try:
+                df_cache[key] = searcher.search(f'"{key}"', limit=1).total
+            except ENGINE["BantinError"]:
+                df_cache[key] = 0
+        return 0 < df_cache[key] <= limit
+
     order = list(range(len(records)))
     rng.shuffle(order)
     out: list[dict] = []
@@ -219,7 +237,7 @@ def known_items(searcher, records: list[dict], n: int, seed: int) -> list[dict]:
             doc = searcher.get(records[i]["id"])
         except DocumentNotFound:
             continue
-        q = word_run(doc.body, rng)
+        q = word_run(doc.body, rng, rare)
         if q:
             out.append({"id": doc.id, "query": q})
     return out
@@ -276,7 +294,8 @@ def write_report(path: Path, res: dict) -> None:
         f"- Date: {res['date']}",
         f"- Command: `{res['command']}`",
         (f"- Index: {res['index']} ({res['documents']} documents); queries from VNTC \"{CATEGORY}\" "
-         f"articles it holds: {res['queries']} runs of 3–5 consecutive words, seed {res['seed']}"),
+         f"articles it holds: {res['queries']} runs of 3–5 consecutive words holding a word at most "
+         f"{RARE_SHARE:.1%} of the articles use (known-item queries), seed {res['seed']}"),
         ("- Success@10: the article the words come from is in the top 10; MRR@10 over the queries a "
          "slip applies to; latency: warm `Searcher.search(q, limit=10)` (second run of each query)."),
         "",

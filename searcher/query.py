@@ -563,8 +563,12 @@ class QueryPlan:
     forgiving: bool = True  # slips were read (see searcher.corrections)
 
     @property
+    def units(self) -> int:
+        return sum(len(g) for g in self.groups)
+
+    @property
     def long(self) -> bool:
-        return sum(len(g) for g in self.groups) >= LONG_QUERY_UNITS
+        return self.units >= LONG_QUERY_UNITS
 
     @property
     def question(self) -> bool:

@@ -374,7 +374,11 @@ class Searcher:
             if m.total == 0 and plan.needs_ref:
                 labels = ", ".join(r.label for r in plan.refs)
                 mode, notice = "ref", f"no bulletin in the index cites {labels}"
-            elif p.sort == "relevance" and plan.question and m.total < p.limit:
+            elif p.sort == "relevance" and (
+                (plan.question and m.total < p.limit) or (m.total == 0 and plan.units >= 2)
+            ):
+                # A question finding too little, or words no bulletin holds all of
+                # (a slip that makes another real word: "nền" for "nên"): best match.
                 m, ranked = self._best(s, ev, plan, p)
                 mode = "best"
         terms = Terms(frozenset(plan.norms), frozenset(plan.folds), frozenset(plan.ref_keys))

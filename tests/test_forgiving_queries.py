@@ -96,8 +96,15 @@ def test_no_correct_searches_exactly_what_was_typed(s):
     assert ids(s.search("BCT", correct=False)) == ["bct"]
 
 
-def test_a_suggestion_when_nothing_matches(s):
+def test_words_no_bulletin_holds_together_fall_back_to_best_match(s):
+    """A slip that makes another real word ("sâu" typed "sau") finds nothing with
+    every word required: the best match answers, and says so."""
     res = s.search("lún sụt zzzqqq")
+    assert res.mode == "best" and ids(res)[:1] == ["lun"]
+
+
+def test_a_suggestion_when_nothing_matches(s):
+    res = s.search("lún sụt zzzqqq", sort="newest")  # date order: no best-match reading
     assert res.total == 0 and res.suggestion == "lún sụt"
 
 
