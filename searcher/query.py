@@ -186,6 +186,14 @@ class Syl:
     def pair_fold(self) -> str:
         return fold(self.pair_norm) if self.unknown and self.alternatives else self.fold
 
+    def pair_forms(self) -> list[tuple[str, str, float]]:
+        """``(norm, folded, weight)`` of each form adjacency bonuses try: the syllable
+        as typed, or, for one the corpus does not hold, each of its corrections
+        (the neighbours in the text pick the right one)."""
+        if self.unknown and self.alternatives:
+            return [(a, fold(a), w) for a, w in self.alternatives]
+        return [(self.norm, self.fold, 1.0)]
+
 
 @dataclass
 class Unit:
@@ -474,17 +482,16 @@ def _bonus_queries(units: list[Unit]) -> list[wq.Query]:
             continue
         for s in u.syls:
             if prev is not None:
-                boost = ADJACENT_BONUS * _pair_weight(prev) * _pair_weight(s)
-                if prev.exact or s.exact:
-                    out.append(wq.Term("pair", f"{prev.pair_norm} {s.pair_norm}", boost=boost))
-                else:
-                    out.append(wq.Term("pair_fold", f"{prev.pair_fold} {s.pair_fold}", boost=boost))
+                exact = prev.exact or s.exact
+                for an, af, aw in prev.pair_forms():
+                    for bn, bf, bw in s.pair_forms():
+                        boost = ADJACENT_BONUS * aw * bw
+                        if exact:
+                            out.append(wq.Term("pair", f"{an} {bn}", boost=boost))
+                        else:
+                            out.append(wq.Term("pair_fold", f"{af} {bf}", boost=boost))
             prev = s
     return out
-
-
-def _pair_weight(s: Syl) -> float:
-    return s.alternatives[0][1] if s.unknown and s.alternatives else 1.0
 
 
 def _flat(units: list[Unit]) -> list[Unit]:

@@ -376,9 +376,11 @@ class Searcher:
                 mode, notice = "ref", f"no bulletin in the index cites {labels}"
             elif p.sort == "relevance" and (
                 (plan.question and m.total < p.limit) or (m.total == 0 and plan.units >= 2)
+                or (m.total < p.limit and plan.units >= 3 and plan.corrected is not None)
             ):
-                # A question finding too little, or words no bulletin holds all of
-                # (a slip that makes another real word: "nền" for "nên"): best match.
+                # A question finding too little, words no bulletin holds all of (a
+                # slip that makes another real word: "nền" for "nên"), or a corrected
+                # query finding too little: best match.
                 m, ranked = self._best(s, ev, plan, p)
                 mode = "best"
         terms = Terms(frozenset(plan.norms), frozenset(plan.folds), frozenset(plan.ref_keys))

@@ -48,6 +48,24 @@ __all__ = [
 TONE_COST = 0.3
 MARK_COST = 0.5
 EDIT_COST = 1.0
+NEIGHBOUR_COST = 0.7  # a letter replaced by its neighbour on a QWERTY keyboard: the commonest slip
+
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+
+
+@lru_cache(maxsize=1)
+def _keyboard() -> frozenset[tuple[str, str]]:
+    """Pairs of letters that touch on a QWERTY keyboard: beside each other, or
+    diagonally (each row sits half a key right of the one above it)."""
+    pos = {c: (r, i) for r, row in enumerate(_ROWS) for i, c in enumerate(row)}
+    near = set()
+    for a, (r, i) in pos.items():
+        for dr, di in ((0, -1), (0, 1), (-1, 0), (-1, 1), (1, -1), (1, 0)):
+            for b, where in pos.items():
+                if where == (r + dr, i + di):
+                    near.add((a, b))
+    return frozenset(near)
+
 
 _TONES = {"\u0300": 1, "\u0301": 2, "\u0309": 3, "\u0303": 4, "\u0323": 5}
 # Vowel marks and the bar of đ, as combining characters (NFD) and as codes.
@@ -100,6 +118,8 @@ def _osa(a: list[tuple[str, str]] | str, b: list[tuple[str, str]] | str, marks: 
                 sub = 0.0
             elif marks and ai[0] == bj[0]:
                 sub = MARK_COST
+            elif (ai[0], bj[0]) in _keyboard():
+                sub = NEIGHBOUR_COST + (MARK_COST if marks and ai[1] != bj[1] else 0.0)
             else:
                 sub = EDIT_COST
             best = min(prev[j] + EDIT_COST, cur[j - 1] + EDIT_COST, prev[j - 1] + sub)
@@ -209,7 +229,7 @@ class SpellIndex:
                 elif held.__class__ is str:
                     if held != key:
                         deletes[d] = [held, key]
-                elif held[-1] != key:
+                elif isinstance(held, list) and held[-1] != key:
                     held.append(key)
         self._forms = forms
         self._deletes = deletes

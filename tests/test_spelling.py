@@ -12,6 +12,7 @@ from searcher.normalise import SYLLABLE_RE, norm_syllable
 from searcher.spelling import (
     EDIT_COST,
     MARK_COST,
+    NEIGHBOUR_COST,
     TONE_COST,
     SpellIndex,
     distance,
@@ -82,7 +83,8 @@ def test_split_syllable(s, parts):
         ("nghị", "nghịi", EDIT_COST),  # a letter doubled
         ("nghị", "ngị", EDIT_COST),  # a letter dropped
         ("hội", "hội", 0.0),
-        ("hội", "bội", EDIT_COST),  # keyboard neighbour... of a sort
+        ("hội", "bội", NEIGHBOUR_COST),  # h and b touch on a QWERTY keyboard
+        ("hội", "mội", EDIT_COST),  # h and m do not
         ("luận", "luânj", EDIT_COST + TONE_COST),
         ("tai", "tay", EDIT_COST),
     ],
