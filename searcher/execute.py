@@ -2,7 +2,8 @@
 
 The query trees of :mod:`searcher.query` are ``Term``, ``Or``, ``And``,
 ``AndMaybe`` and ``AndNot`` (plus ``Phrase`` for quoted text).  Each segment is
-evaluated into dense arrays, one match mask and one score per document:
+evaluated node by node into what the node matches there, and what that costs
+follows the postings, not the size of the segment:
 
 * a ``Term`` reads its postings from the segment's sidecar
   (:mod:`searcher.sidecar`) and computes BM25F in one vectorised step, with the
@@ -10,8 +11,20 @@ evaluated into dense arrays, one match mask and one score per document:
   K1, the byte-encoded field lengths), so scores equal whoosh's;
 * terms the sidecar leaves out (rare ones), segments without a sidecar, and any
   other query node (phrases) are run by whoosh's own matchers on that segment;
-* compound nodes combine the arrays the way whoosh's matchers combine scores
+* compound nodes combine their parts the way whoosh's matchers combine scores
   (sums; boosts on compounds of two or more, as whoosh applies them).
+
+What a node matches is kept *sparse* — its sorted document numbers and their
+scores — and merged with sorted-array operations: an OR stable-sorts the
+concatenated lists (a merge of sorted runs) and sums each document's scores
+with ``bincount``; AND, AND-MAYBE and AND-NOT align sorted lists by binary
+search or a position table.  Only an OR whose postings cover a large share of
+the segment is summed *dense* (a mask and a score per document, in arrays the
+segment keeps for reuse), see :data:`DENSE_SHARE`.  Compound nodes take their
+parts one at a time, so a query holds about one part's arrays at once.  Either
+way every document's score is added up in the same order as the dense arrays
+of earlier versions did (the parts of a node left to right), so the scores are
+the same to the last bit.
 
 The result is every matching document, so the ``total`` is exact and the top k
 are sorted like whoosh's collector sorts them (score, then document number).
@@ -19,32 +32,328 @@ are sorted like whoosh's collector sorts them (score, then document number).
 
 from __future__ import annotations
 
+import math
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
+from whoosh.util.numeric import byte_to_length
 
 from .navigation import Columns
 from .sidecar import Sidecar
 
 _STATS_CACHE = 100_000  # (field, term) -> (idf, average length) kept per opened index
 
+# A node goes dense (a bool mask and a float64 score for every document of the
+# segment) only when an OR's postings add up to more than 1/DENSE_SHARE of the
+# segment's documents, and stays dense only while it matches more than that.  A
+# sparse OR (stable sort of the concatenated postings, a merge of sorted runs, then
+# bincount) costs ~15-20 ns a posting; a dense one ~1 ns a document of the segment
+# (clearing, counting and listing the arrays) plus ~3-10 ns a posting (scattered
+# writes).  On whole 26-term queries at 12.5k-1M documents the optimum is flat from
+# 1/4 to 1/32; sparse-only is 2-3x slower on common words, dense-always costs the
+# whole segment on rare ones (benchmarks/results/bench_executor.md).
+DENSE_SHARE = 8
+# Aligning two sorted document lists (AND, AND-MAYBE, AND-NOT, filters): binary
+# search costs log2(longer) probes for each document of the shorter list, a position
+# table (kept per segment, see _Scratch) one write and one read per document of
+# either list, each about TABLE_PROBES probes.
+TABLE_PROBES = 2.0
 
-@dataclass
+_NO_DOCS = np.zeros(0, dtype=np.intp)
+_NO_SCORES = np.zeros(0)
+# whoosh stores a field length as one byte; these are the lengths the 256 bytes stand for
+_LENGTHS = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
+
+
+class _Scratch:
+    """Per-segment arrays reused from query to query (and thread to thread: each
+    is taken out while in use).  On a large segment, fresh arrays cost more in page
+    faults than the work done in them: a 1M-document score array is 2,000 pages."""
+
+    KEEP = 2  # spare (mask, score) pairs kept: a query tree has ~1 dense node alive at a time
+
+    def __init__(self, n: int):
+        self.n = n
+        self._dense: list[tuple[np.ndarray, np.ndarray]] = []
+        self._tables: list[np.ndarray] = []
+
+    def dense(self) -> tuple[np.ndarray, np.ndarray]:
+        """A mask and a score array of the segment, all False / 0."""
+        try:
+            mask, score = self._dense.pop()
+        except IndexError:
+            return np.zeros(self.n, dtype=bool), np.zeros(self.n)
+        mask.fill(False)
+        score.fill(0.0)
+        return mask, score
+
+    def give_dense(self, mask: np.ndarray, score: np.ndarray) -> None:
+        if len(self._dense) < self.KEEP:
+            self._dense.append((mask, score))
+
+    def table(self) -> np.ndarray:
+        """A position per document of the segment, all -1 (and to be given back so)."""
+        try:
+            return self._tables.pop()
+        except IndexError:
+            return np.full(self.n, -1, dtype=np.int32)
+
+    def give_table(self, table: np.ndarray) -> None:
+        if not self._tables:
+            self._tables.append(table)
+
+
+class _Hits:
+    """What one query node matches in one segment, in one of two forms:
+
+    * sparse: ``docs`` (sorted, unique document numbers, ``intp``) and ``vals``
+      (their float64 scores); ``mask``/``score`` are None;
+    * dense: ``mask`` (bool per document) and ``score`` (float64 per document,
+      0 wherever ``mask`` is False); ``docs``/``vals`` are None.  The arrays come
+      from the segment's :class:`_Scratch` and go back to it with this object, so
+      they belong to it alone: what combines a dense node changes it in place.
+
+    ``size`` is how many documents match either way."""
+
+    __slots__ = ("_scratch", "docs", "vals", "mask", "score", "size")
+
+    def __init__(self, docs: np.ndarray, vals: np.ndarray):
+        self._scratch = None
+        self.docs, self.vals, self.mask, self.score = docs, vals, None, None
+        self.size = len(docs)
+
+    @classmethod
+    def of_arrays(cls, mask: np.ndarray, score: np.ndarray, scratch: _Scratch) -> _Hits:
+        """A dense node of ``scratch``'s arrays, or sparse if it matches a small share."""
+        size = int(np.count_nonzero(mask))
+        if size * DENSE_SHARE <= scratch.n:
+            docs = np.flatnonzero(mask)
+            hits = cls(docs, score[docs])
+            scratch.give_dense(mask, score)
+            return hits
+        hits = cls.__new__(cls)
+        hits.docs = hits.vals = None
+        hits.mask, hits.score, hits.size, hits._scratch = mask, score, size, scratch
+        return hits
+
+    def __del__(self):
+        scratch = getattr(self, "_scratch", None)
+        if scratch is not None:
+            scratch.give_dense(self.mask, self.score)
+
+    @property
+    def dense(self) -> bool:
+        return self.mask is not None
+
+    def sparse(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(docs, vals)``, listing a dense form."""
+        if self.mask is None:
+            return self.docs, self.vals
+        docs = np.flatnonzero(self.mask)
+        return docs, self.score[docs]
+
+    def scaled(self, boost: float) -> _Hits:
+        if self.mask is None:
+            return _Hits(self.docs, self.vals * boost)
+        self.score *= boost
+        return self
+
+    def settled(self) -> _Hits:
+        """This dense node after its mask lost documents: recounted, sparse if now small."""
+        scratch, self._scratch = self._scratch, None
+        return _Hits.of_arrays(self.mask, self.score, scratch)
+
+
+_EMPTY = _Hits(_NO_DOCS, _NO_SCORES)
+
+
+def _align(keys: np.ndarray, docs: np.ndarray, scratch: _Scratch) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(i, j)``, both increasing, with ``keys[i] == docs[j]``: the documents
+    two sorted unique lists share."""
+    if not len(keys) or not len(docs):
+        return _NO_DOCS, _NO_DOCS
+    swap = len(keys) > len(docs)
+    short, long_ = (docs, keys) if swap else (keys, docs)
+    if len(short) * math.log2(len(long_)) > TABLE_PROBES * (len(short) + len(long_)):
+        table = scratch.table()
+        table[short] = np.arange(len(short), dtype=np.int32)
+        at = table[long_]
+        table[short] = -1
+        scratch.give_table(table)
+        b = np.flatnonzero(at >= 0)
+        a = at[b].astype(np.intp)
+    else:
+        b = np.searchsorted(long_, short)
+        np.minimum(b, len(long_) - 1, out=b)
+        a = np.flatnonzero(long_[b] == short)
+        b = b[a]
+    return (b, a) if swap else (a, b)  # short[a] == long_[b]
+
+
+def _within(docs: np.ndarray, h: _Hits, scratch: _Scratch) -> np.ndarray:
+    """Positions in ``docs`` (sorted) of the documents ``h`` matches."""
+    if h.mask is not None:
+        return np.flatnonzero(h.mask[docs])
+    return _align(docs, h.docs, scratch)[0]
+
+
+def _or(parts: Iterable[_Hits], scratch: _Scratch) -> _Hits:
+    """Union, each document's scores summed in part order (as a dense sum would).
+
+    Parts are taken one at a time: while their postings add up to at most
+    1/:data:`DENSE_SHARE` of the segment they are kept, and merged at the end;
+    past that, they go into dense sums, and each later part is added in and let go."""
+    pending: list[_Hits] = []
+    postings = 0
+    mask = score = None
+    for h in parts:
+        if not h.size:
+            continue
+        if mask is None:
+            postings += h.size
+            if postings * DENSE_SHARE <= scratch.n and not h.dense:
+                pending.append(h)
+                continue
+            mask, score = scratch.dense()
+            for p in pending:
+                _add_into(mask, score, p)
+            pending = []
+        _add_into(mask, score, h)
+        del h  # let it go before the next part is evaluated
+    if mask is not None:
+        return _Hits.of_arrays(mask, score, scratch)
+    if len(pending) < 2:
+        return pending[0] if pending else _EMPTY
+    docs = np.concatenate([p.docs for p in pending])
+    vals = np.concatenate([p.vals for p in pending])
+    del pending
+    order = np.argsort(docs, kind="stable")  # a merge of sorted runs; keeps part order within a document
+    docs = docs[order]
+    first = np.empty(len(docs), dtype=bool)
+    first[0] = True
+    np.not_equal(docs[1:], docs[:-1], out=first[1:])
+    group = np.cumsum(first) - 1
+    # bincount adds in array order: 0 + first part + second part ..., like the dense sum
+    return _Hits(docs[first], np.bincount(group, weights=vals[order]))
+
+
+def _add_into(mask: np.ndarray, score: np.ndarray, h: _Hits) -> None:
+    if h.mask is not None:
+        mask |= h.mask
+        score += h.score
+    else:
+        mask[h.docs] = True
+        np.add.at(score, h.docs, h.vals)  # unique documents: one addition each, no temporary
+
+
+def _and(parts: Iterable[_Hits], scratch: _Scratch) -> _Hits:
+    """Intersection, scores summed in part order.  Parts are taken one at a time,
+    narrowing the documents left; none is evaluated once nothing is left."""
+    keys = acc = None
+    for h in parts:
+        if not h.size:
+            return _EMPTY
+        if keys is None:
+            keys, acc = h.sparse()
+            del h
+            continue
+        if h.mask is not None:
+            inside = h.mask[keys]
+            if not inside.all():
+                sel = np.flatnonzero(inside)
+                keys, acc = keys[sel], acc[sel]
+            vals = h.score[keys]
+        else:
+            i, j = _align(keys, h.docs, scratch)
+            if len(i) < len(keys):
+                keys, acc = keys[i], acc[i]
+            vals = h.vals[j]
+        if not len(keys):
+            return _EMPTY
+        acc = acc + vals
+        del h, vals  # let the part go before the next one is evaluated
+    return _EMPTY if keys is None else _Hits(keys, acc)
+
+
+def _and_maybe(a: _Hits, b: _Hits, scratch: _Scratch) -> _Hits:
+    """``a``'s documents; those ``b`` matches too score ``a + b``."""
+    if not a.size or not b.size:
+        return a
+    if a.mask is not None:
+        if b.mask is not None:
+            np.add(a.score, b.score, out=a.score, where=a.mask & b.mask)
+        else:
+            inside = np.flatnonzero(a.mask[b.docs])
+            np.add.at(a.score, b.docs[inside], b.vals[inside])
+        return a
+    if b.mask is not None:
+        return _Hits(a.docs, a.vals + b.score[a.docs])  # b's score is 0 where b does not match
+    vals = a.vals.copy()
+    i, j = _align(a.docs, b.docs, scratch)
+    vals[i] += b.vals[j]
+    return _Hits(a.docs, vals)
+
+
+def _and_not(a: _Hits, b: _Hits, scratch: _Scratch) -> _Hits:
+    """``a``'s documents that ``b`` does not match."""
+    if not a.size or not b.size:
+        return a
+    if a.mask is not None:
+        gone = b.mask if b.mask is not None else b.docs
+        a.mask[gone] = False
+        a.score[gone] = 0.0
+        return a.settled()
+    keep = np.ones(a.size, dtype=bool)
+    keep[_within(a.docs, b, scratch)] = False
+    sel = np.flatnonzero(keep)
+    return _Hits(a.docs[sel], a.vals[sel])
+
+
 class Matches:
-    """Every matching document of a query: a mask and scores per segment."""
+    """Every matching document of a query: per segment, its sorted document
+    numbers (``docs``) and their scores (``values``).
 
-    leaves: list[_Leaf]
-    masks: list[np.ndarray]
-    scores: list[np.ndarray]
+    ``masks`` and ``scores`` give the same as dense arrays per segment (a bool
+    mask, and a score per document, 0 where it does not match), built on first
+    use: facet counting reads the masks."""
+
+    def __init__(self, leaves: list[_Leaf], docs: list[np.ndarray], values: list[np.ndarray]):
+        self.leaves = leaves
+        self.docs = docs
+        self.values = values
+        self._masks: list[np.ndarray] | None = None
+        self._scores: list[np.ndarray] | None = None
 
     @property
     def total(self) -> int:
-        return int(sum(int(m.sum()) for m in self.masks))
+        return int(sum(len(d) for d in self.docs))
+
+    @property
+    def masks(self) -> list[np.ndarray]:
+        if self._masks is None:
+            masks = []
+            for leaf, d in zip(self.leaves, self.docs):
+                m = np.zeros(leaf.n, dtype=bool)
+                m[d] = True
+                masks.append(m)
+            self._masks = masks
+        return self._masks
+
+    @property
+    def scores(self) -> list[np.ndarray]:
+        if self._scores is None:
+            scores = []
+            for leaf, d, v in zip(self.leaves, self.docs, self.values):
+                s = np.zeros(leaf.n)
+                s[d] = v
+                scores.append(s)
+            self._scores = scores
+        return self._scores
 
 
 @dataclass(frozen=True)
@@ -75,6 +384,23 @@ class _Leaf:
                 f"sidecar of {segment.segment_id()} has {self.sidecar.documents} documents, segment {self.n}"
             )
         self.columns = Columns(self.reader, self.n)
+        self.scratch = _Scratch(self.n)
+        self._length_codes: dict[str, np.ndarray | None] = {}
+
+    def length_codes(self, field: str) -> np.ndarray | None:
+        """Each document's length of ``field`` as its whoosh byte (an index into
+        ``_LENGTHS``), or None if the sidecar's lengths are not all such values.
+        Reading a byte per posting instead of a float64 misses the cache far less."""
+        try:
+            return self._length_codes[field]
+        except KeyError:
+            pass
+        lengths = self.sidecar.lengths(field)
+        codes = np.searchsorted(_LENGTHS, lengths)
+        np.minimum(codes, 255, out=codes)
+        ok = np.array_equal(_LENGTHS[codes], lengths)
+        found = self._length_codes[field] = codes.astype(np.uint8) if ok else None
+        return found
 
     def close(self) -> None:
         if self.sidecar is not None:
@@ -109,23 +435,26 @@ class QueryExecutor:
     ) -> Matches:
         """Every document matching ``q`` (``None``: every document, score 0) and
         ``allow``, and kept by ``keep(leaf)`` (a mask over a segment, or None)."""
-        masks, scores = [], []
+        all_docs, all_vals = [], []
         for leaf in self.leaves:
             if q is None:
-                m, s = np.ones(leaf.n, dtype=bool), np.zeros(leaf.n)
+                docs, vals = np.arange(leaf.n, dtype=np.intp), np.zeros(leaf.n)
             else:
-                m, s = self._eval(q, leaf)
-            if allow is not None:
-                m = m & self._eval(allow, leaf)[0]
-            if keep is not None:
+                docs, vals = self._eval(q, leaf).sparse()
+            sel = None  # positions in docs still wanted (None: all)
+            if allow is not None and len(docs):
+                sel = _within(docs, self._eval(allow, leaf), leaf.scratch)
+            if keep is not None and len(docs):
                 k = keep(leaf)
                 if k is not None:
-                    m = m & k
-            if leaf.live is not None:
-                m = m & leaf.live
-            masks.append(m)
-            scores.append(s)
-        return Matches(self.leaves, masks, scores)
+                    sel = np.flatnonzero(k[docs]) if sel is None else sel[k[docs[sel]]]
+            if leaf.live is not None and len(docs):
+                sel = np.flatnonzero(leaf.live[docs]) if sel is None else sel[leaf.live[docs[sel]]]
+            if sel is not None:
+                docs, vals = docs[sel], vals[sel]
+            all_docs.append(docs)
+            all_vals.append(vals)
+        return Matches(self.leaves, all_docs, all_vals)
 
     def ranked(
         self,
@@ -137,14 +466,16 @@ class QueryExecutor:
         """Documents ``offset`` to ``offset + limit`` of ``matches``, best first
         (score, then document number, as whoosh's collector sorts), or by
         ``order(leaf)`` (smaller first), then score, then document number."""
-        mask = np.concatenate(matches.masks) if matches.masks else np.zeros(0, dtype=bool)
-        score = np.concatenate(matches.scores) if matches.scores else np.zeros(0)
-        docs = np.flatnonzero(mask)
+        starts = np.cumsum([0] + [leaf.n for leaf in matches.leaves])
+        if matches.docs:
+            docs = np.concatenate([d + start for d, start in zip(matches.docs, starts)])
+            s = np.concatenate(matches.values)
+        else:
+            docs, s = _NO_DOCS, _NO_SCORES
         total = len(docs)
         want = offset + limit
         if total == 0 or offset >= total:
             return Ranked([], [], total)
-        s = score[docs]
         if order is None:
             if total > want:
                 kth = np.partition(s, total - want)[total - want]  # the want-th best score
@@ -152,74 +483,77 @@ class QueryExecutor:
                 docs, s = docs[keep], s[keep]
             idx = np.lexsort((docs, -s))[offset:want]  # score descending, then document number
         else:
-            key = np.concatenate([order(leaf) for leaf in matches.leaves])[docs]
+            key = np.concatenate([order(leaf)[d] for leaf, d in zip(matches.leaves, matches.docs)])
             idx = np.lexsort((docs, -s, key))[offset:want]
         return Ranked(docs[idx].tolist(), s[idx].tolist(), total)
 
     # -- one segment ---------------------------------------------------------------
 
-    def _eval(self, q: wq.Query, leaf: _Leaf) -> tuple[np.ndarray, np.ndarray]:
+    def _eval(self, q: wq.Query, leaf: _Leaf) -> _Hits:
         kind = type(q)
         if kind is wq.Term:
             return self._term(q, leaf)
         if kind in (wq.Or, wq.And) and not getattr(q, "scale", None) and not getattr(q, "minmatch", 0):
             subs = q.subqueries
             if not subs:
-                return self._empty(leaf)
+                return _EMPTY
             if len(subs) == 1:  # whoosh drops the compound (and its boost) around a single query
                 return self._eval(subs[0], leaf)
-            parts = [self._eval(sub, leaf) for sub in subs]
-            if kind is wq.Or:
-                mask = np.logical_or.reduce([m for m, _ in parts])
-                score = np.add.reduce([s for _, s in parts])
-            else:
-                mask = np.logical_and.reduce([m for m, _ in parts])
-                score = np.where(mask, np.add.reduce([s for _, s in parts]), 0.0)
-            if q.boost != 1.0:
-                score = score * q.boost
-            return mask, score
+            parts = (self._eval(sub, leaf) for sub in subs)  # evaluated as they are combined
+            hits = _or(parts, leaf.scratch) if kind is wq.Or else _and(parts, leaf.scratch)
+            if q.boost != 1.0 and hits.size:
+                hits = hits.scaled(q.boost)
+            return hits
         if kind is wq.AndMaybe:
-            ma, sa = self._eval(q.a, leaf)
-            mb, sb = self._eval(q.b, leaf)
-            return ma, np.where(ma & mb, sa + sb, sa)
+            a = self._eval(q.a, leaf)
+            return _and_maybe(a, self._eval(q.b, leaf), leaf.scratch) if a.size else a
         if kind is wq.AndNot:
-            ma, sa = self._eval(q.a, leaf)
-            mb, _ = self._eval(q.b, leaf)
-            mask = ma & ~mb
-            return mask, np.where(mask, sa, 0.0)
-        return self._by_whoosh(q.matcher(leaf.searcher, leaf.searcher.context()), leaf)
+            a = self._eval(q.a, leaf)
+            return _and_not(a, self._eval(q.b, leaf), leaf.scratch) if a.size else a
+        return self._by_whoosh(q.matcher(leaf.searcher, leaf.searcher.context()))
 
-    def _empty(self, leaf: _Leaf) -> tuple[np.ndarray, np.ndarray]:
-        return np.zeros(leaf.n, dtype=bool), np.zeros(leaf.n)
-
-    def _term(self, q: wq.Term, leaf: _Leaf) -> tuple[np.ndarray, np.ndarray]:
+    def _term(self, q: wq.Term, leaf: _Leaf) -> _Hits:
         schema = self.searcher.schema
         if q.fieldname not in schema:
-            return self._empty(leaf)
+            return _EMPTY
         field = schema[q.fieldname]
         try:
             btext = field.to_bytes(q.text)
         except ValueError:
-            return self._empty(leaf)
+            return _EMPTY
         side = leaf.sidecar
         found = None
         if side is not None and self.bm25f and q.fieldname in side.fields:
             found = side.postings(q.fieldname, btext)
         if found is None or not field.scorable:
-            return self._by_whoosh(q.matcher(leaf.searcher, leaf.searcher.context()), leaf)
+            return self._by_whoosh(q.matcher(leaf.searcher, leaf.searcher.context()))
         docs, weights = found
+        docs = docs.astype(np.intp)
         idf, avgfl = self._term_stats(q.fieldname, btext)
         b, k1 = self._bm25_params(q.fieldname)
+        # idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl))), computed in place:
+        # the same operations in the same order (multiplication and addition commute exactly)
         tf = weights.astype(np.float64)
-        fl = side.lengths(q.fieldname)[docs]
-        score = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+        codes = leaf.length_codes(q.fieldname)
+        if codes is None:
+            den = side.lengths(q.fieldname)[docs]
+            den *= b
+            den /= avgfl
+            den += 1 - b
+            den *= k1
+        else:  # the same, once per possible length, then looked up
+            den = _LENGTHS * b
+            den /= avgfl
+            den += 1 - b
+            den *= k1
+            den = den[codes[docs]]
+        den += tf
+        tf *= k1 + 1
+        tf /= den
+        tf *= idf
         if q.boost != 1.0:
-            score = score * q.boost
-        mask = np.zeros(leaf.n, dtype=bool)
-        mask[docs] = True
-        out = np.zeros(leaf.n)
-        out[docs] = score
-        return mask, out
+            tf *= q.boost
+        return _Hits(docs, tf)
 
     def _term_stats(self, fieldname: str, btext: bytes) -> tuple[float, float]:
         """whoosh's idf and average field length, from the whole index (as BM25FScorer)."""
@@ -236,16 +570,14 @@ class QueryExecutor:
         w = self.weighting
         return w._field_B.get(fieldname, w.B), w.K1
 
-    def _by_whoosh(self, m, leaf: _Leaf) -> tuple[np.ndarray, np.ndarray]:
+    @staticmethod
+    def _by_whoosh(m) -> _Hits:
         """Run a whoosh matcher over one segment (deleted documents are already skipped)."""
         ids, scores = [], []
         while m.is_active():
             ids.append(m.id())
             scores.append(m.score())
             m.next()
-        mask = np.zeros(leaf.n, dtype=bool)
-        out = np.zeros(leaf.n)
-        if ids:
-            mask[ids] = True
-            out[ids] = scores
-        return mask, out
+        if not ids:
+            return _EMPTY
+        return _Hits(np.array(ids, dtype=np.intp), np.array(scores, dtype=np.float64))
