@@ -15,7 +15,18 @@ and writes two seeded random samples to ``--out``:
   after a document-type word (full or abbreviated, any diacritics, no
   check at all), with ``taken`` = the recogniser's keys covering that number;
   label each ``{"id", "real": true|false}`` (is it a reference to a document
-  with that number?) → **recall** = taken-and-right among the real ones.
+  with that number?) → **recall** = taken-and-right among the real ones; a
+  number covered by another, right reference (the article of a law, "quy
+  định tại khoản 4 điều 170 của Luật Thương mại"; a law's year, "Luật Đất đai
+  2003") is labelled ``"other_ref": true`` and not counted as a false one.
+* ``kind == "c"``: ``--n`` places where a word that names a document by its
+  name occurs ("luật", "bộ luật", "hiến pháp", "điều lệ"; any case, any
+  diacritics, no check at all: "pháp luật", "luật sư" and "Luật Đất đai"
+  alike), with ``taken`` = the keys of the reference covering the word;
+  label each ``{"id", "real": true|false}`` (does it introduce a reference to
+  one named law, code, the Constitution or the Party Statute?), adding
+  ``"taken_ok": false`` when it was taken with the wrong name → **recall of
+  named references** (and false positives among the rest).
 
 With ``--score`` the labels file (JSON lines) is read and the figures printed;
 adding ``--retake`` first re-runs the current recogniser on the sampled rows
@@ -57,6 +68,9 @@ _NEAR_RE = re.compile(
     rf"(?<![^\W_])(?:{_TYPE_WORDS})(?![^\W_])"
     r"(?:[^\S\n]+[^\s\d]+){0,2}?[^\S\n]+[^\s\d]*?(?P<num>\d+)"
 )
+# A word that names a document by its name (folded; "bo luat" before "luat").
+_NAME_WORD_RE = re.compile(r"(?<![^\W_])(?:bo[^\S\n]+luat|luat|hien[^\S\n]+phap|dieu[^\S\n]+le)(?![^\W_])")
+NAME_CONTEXT = 40  # characters after the word shown in ``text``
 
 
 def load_texts(path: Path) -> list[tuple[str, str]]:
@@ -83,6 +97,11 @@ def near_numbers(text: str) -> list[tuple[int, int, int, int]]:
     return [(m.start(), m.start("num"), m.end("num"), m.end()) for m in _NEAR_RE.finditer(f)]
 
 
+def name_words(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every word that may name a document by its name."""
+    return [(m.start(), m.end()) for m in _NAME_WORD_RE.finditer(fold_same_length(text))]
+
+
 def covering(refs: list[Ref], pos: int) -> Ref | None:
     """The reference whose span holds ``pos``, if any."""
     for r in refs:
@@ -98,6 +117,7 @@ def build_samples(texts: list[tuple[str, str]], n: int, seed: int) -> tuple[list
     seconds = time.perf_counter() - t0
     recognised = [(i, r) for i, refs in enumerate(all_refs) for r in refs]
     near = [(i, c) for i, (_, t) in enumerate(texts) for c in near_numbers(t)]
+    named = [(i, w) for i, (_, t) in enumerate(texts) for w in name_words(t)]
     rng = random.Random(seed)
     rows = []
     for k, (i, r) in enumerate(rng.sample(recognised, min(n, len(recognised)))):
@@ -111,24 +131,47 @@ def build_samples(texts: list[tuple[str, str]], n: int, seed: int) -> tuple[list
                      "text": text[ws:me], "number": text[ns:ne],
                      "taken": hit.keys() if hit else None,
                      "context": context(text, ws, me)})
+    for k, (i, (ws, we)) in enumerate(rng.sample(named, min(n, len(named)))):
+        doc, text = texts[i]
+        hit = covering(all_refs[i], ws)
+        rows.append({"id": f"c{k}", "kind": "c", "doc": doc, "start": ws, "end": we,
+                     "text": text[ws : we + NAME_CONTEXT].split("\n")[0],
+                     "taken": hit.keys() if hit else None,
+                     "context": context(text, ws, we)})
     figures = {"docs": len(texts), "chars": sum(len(t) for _, t in texts),
-               "seconds": round(seconds, 2), "refs": len(recognised), "near": len(near)}
+               "seconds": round(seconds, 2), "refs": len(recognised), "near": len(near),
+               "name_words": len(named)}
     return rows, figures
 
 
+def _recall(rows: list[dict], labels: dict[str, dict], kind: str) -> dict:
+    """Recall of one recall sample (kind b or c): taken-and-right among the real ones."""
+    got = [r for r in rows if r["kind"] == kind and r["id"] in labels]
+    real = [r for r in got if labels[r["id"]]["real"]]
+    taken_right = sum(1 for r in real if bool(r["taken"]) and labels[r["id"]].get("taken_ok", True))
+    not_real = [r for r in got if r["taken"] and not labels[r["id"]]["real"]]
+    # "other_ref": the word is covered by another, right reference ("quy định tại khoản 4
+    # điều 170 của Luật Thương mại": the article of the law, not a Quy định 4)
+    other = sum(1 for r in not_real if labels[r["id"]].get("other_ref"))
+    return {f"{kind}_labelled": len(got), f"{kind}_real": len(real), f"{kind}_real_taken": taken_right,
+            f"{kind}_recall": round(taken_right / len(real), 3) if real else None,
+            f"{kind}_not_real_taken": len(not_real) - other, f"{kind}_other_ref": other}
+
+
 def score(sample: list[dict], labels: dict[str, dict]) -> dict:
-    """Precision on kind a, recall on the real references of kind b."""
+    """Precision on kind a, recall on the real references of kinds b (numbered)
+    and c (named)."""
     a = [r for r in sample if r["kind"] == "a" and r["id"] in labels]
-    b = [r for r in sample if r["kind"] == "b" and r["id"] in labels]
     ok = sum(1 for r in a if labels[r["id"]]["ok"])
-    real = [r for r in b if labels[r["id"]]["real"]]
-    taken_right = sum(1 for r in real if labels[r["id"]].get("taken_ok", bool(r["taken"])))
-    false_taken = sum(1 for r in b if r["taken"] and not labels[r["id"]]["real"])
-    return {"a_labelled": len(a), "a_correct": ok,
-            "precision": round(ok / len(a), 3) if a else None,
-            "b_labelled": len(b), "b_real": len(real), "b_real_taken": taken_right,
-            "recall": round(taken_right / len(real), 3) if real else None,
-            "b_not_real_taken": false_taken}
+    figures = {"a_labelled": len(a), "a_correct": ok,
+               "precision": round(ok / len(a), 3) if a else None}
+    b = _recall(sample, labels, "b")
+    figures.update(b_labelled=b["b_labelled"], b_real=b["b_real"], b_real_taken=b["b_real_taken"],
+                   recall=b["b_recall"], b_not_real_taken=b["b_not_real_taken"],
+                   b_other_ref=b["b_other_ref"])
+    if any(r["kind"] == "c" for r in sample):
+        figures.update(_recall(sample, labels, "c"))
+    return figures
 
 
 def retake(sample: list[dict], texts: list[tuple[str, str]]) -> list[dict]:
@@ -142,8 +185,11 @@ def retake(sample: list[dict], texts: list[tuple[str, str]]) -> list[dict]:
             row["lost"] = not any(
                 r.start == row["start"] and r.key == row["keys"][0] for r in refs
             )
-        else:
+        elif row["kind"] == "b":
             hit = covering(refs, row["start"] + row["text"].rfind(row["number"]))
+            row["taken"] = hit.keys() if hit else None
+        else:
+            hit = covering(refs, row["start"])
             row["taken"] = hit.keys() if hit else None
         out.append(row)
     return out

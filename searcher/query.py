@@ -416,7 +416,10 @@ def _ref_query(ref) -> wq.Query:
     base, *specific = ref.keys()
     subs = [wq.Term("ref", base, boost=REF_BOOST)]
     for k in specific:
-        share = DATED_REF_SHARE if _YEAR_IN_KEY.search(k[len(base) :]) else SPECIFIC_REF_SHARE
+        # A dated symbol or an article ("…#d110") tells the document cited apart:
+        # it counts as much as a citation; an undated symbol only a little.
+        precise = _YEAR_IN_KEY.search(k[len(base) :]) or "#d" in k[len(base) :]
+        share = DATED_REF_SHARE if precise else SPECIFIC_REF_SHARE
         subs.append(wq.Term("ref", k, boost=REF_BOOST * share))
     return subs[0] if len(subs) == 1 else wq.Or(subs)
 

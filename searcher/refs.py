@@ -2,11 +2,13 @@
 
 ``find_refs(text)`` finds every reference such as "Kết luận số 21-KL/TW",
 "Kết Luận số 21- KL/TW", "KL 21", "21-KL/TW", "Nghị định 15/2008/NĐ-CP",
-"Nghị quyết Trung ương 5 (khóa XIII)" or "Nghị quyết Đại hội XIII", and
-returns each as a :class:`Ref` with an exact span into the text and canonical
-keys (``kl:21``, ``kl:21/tw``, ``nq:tw5-xiii`` ...).  Documents and queries go
-through the same function, so "ket luan 21" typed by a user and "Kết luận số
-21-KL/TW" written in a bulletin share the key ``kl:21``.
+"Nghị quyết Trung ương 5 (khóa XIII)", "Nghị quyết Đại hội XIII", "Luật Đất
+đai năm 2003", "Bộ luật Lao động 2019", "Hiến pháp năm 2013", "Điều lệ Đảng"
+or "Điều 110 Luật BHXH", and returns each as a :class:`Ref` with an exact span
+into the text and canonical keys (``kl:21``, ``kl:21/tw``, ``nq:tw5-xiii``,
+``luat:dat-dai/2003``, ``hp``, ``luat:bao-hiem-xa-hoi#d110`` ...).  Documents
+and queries go through the same function, so "ket luan 21" typed by a user and
+"Kết luận số 21-KL/TW" written in a bulletin share the key ``kl:21``.
 
 How it works
 ------------
@@ -30,24 +32,80 @@ A type word written with diacritics must carry the right ones: "đình chỉ thi
 no diacritics at all ("nghi quyet 39") is accepted.  Abbreviations must be all
 capitals or all lower case, and "KH 4419 TS" (a boat) is not Kế hoạch 4419.
 
+Laws, codes, the Constitution and the Party Statute are named, not numbered:
+
+* **"Luật <name>"**, **"Bộ luật <name>"**: the name is read against a table of
+  law names (:data:`LAW_NAMES`, :data:`CODE_NAMES`; longest match, commas
+  optional, short forms such as "BHXH", "HN&GĐ", "GTĐB" expanded by
+  :data:`NAME_ABBREVIATIONS`), so it stops where the name stops ("Luật Cán bộ,
+  công chức và Luật Viên chức" is two laws; "Luật Đất đai năm 2003 quy định" is
+  "Luật Đất đai năm 2003").  A name not in the table is read only when it is
+  capitalised ("Luật Thủ đô"): its first word upper case, then lower-case words
+  up to a function word ("quy định", "được", "và", "năm", "số" ...), a comma,
+  or six words.  "Luật" itself must be capitalised ("luật sư", "pháp luật",
+  "đúng luật", "luật giao thông" in running text are not laws); a name in the
+  table may be written in lower case after it ("Luật đất đai", as VNTC writers
+  do).  Lower-case "luật" is read only before a name of the table written
+  capitalised ("sửa luật Tổ chức Quốc hội") or after "dự" ("dự luật bảo hiểm
+  xã hội", a bill).  A name's words must carry the title's diacritics when the
+  text has any ("Hội Luật gia" is not Luật Giá).  "Luật Lao động", "Luật Dân
+  sự", "Luật Hình sự" ... are the codes (there is no law of that name).  Not a
+  law: "Đại học Luật Hà Nội", "Công ước Luật biển", "Luật Thương mại quốc tế",
+  "Luật Lao động Hàn Quốc" (another country's law: a capitalised word right
+  after the name, "VN" excepted), "Luật Kinh doanh 21,5" (a number after the
+  name: a table of marks).  A bill is still its law: "dự án Luật Đất đai (sửa
+  đổi)" names Luật Đất đai.  Then a year ("2013", "năm 2013") or a symbol ("số
+  58/2014/QH13") may follow.
+* **"Hiến pháp"** (capitalised; not "Tòa án hiến pháp", "Hiến pháp Mỹ") and
+  **"Điều lệ Đảng"** ("Đảng" capitalised), each with an optional year.
+* A **text with no capital letter at all** is a query typed casually ("luat
+  dat dai", "hiến pháp 2013"): there, lower case is accepted for names in the
+  table (never for guessed names).
+* **Articles**: "Điều 110", "khoản 2 Điều 5", "điểm a khoản 2 Điều 5" (and
+  "của") right before any reference make it the article's reference; the span
+  starts at the article.
+
 Choices
 -------
-* **Span**: type word through the number and symbol ("Kết Luận số 21- KL/TW").
+* **Span**: type word through the number and symbol ("Kết Luận số 21- KL/TW"),
+  or through the name and its year or symbol ("Luật Đất đai năm 2003").
   A following "của <body>" is *not* part of the span.  For session references
-  the "(khóa XIII)" is part of the span, because it identifies the document.
+  the "(khóa XIII)" is part of the span, because it identifies the document;
+  a year of issue after a number ("Nghị định số 146 năm 2018") too.
 * **Body**: for numbered references, the issuing body written after "của"
   (optionally after "ngày <date>"), as written, with its "khóa" if any: "Ban
   Chấp hành Trung ương Đảng khóa XIII", "Bộ Chính trị", "Chính phủ"; only
   central Party and State bodies and Party committees are recognised.  For
   session references, the canonical ``"khóa XIII"`` ("khoá 8" → "khóa VIII").
   Bodies never enter the keys except the "khóa" of a session reference.
-* **Keys**: base key ``code:number`` first, then one more specific key when a
-  symbol is written.  A Party-style symbol "21-KL/TW" (the type's own
-  abbreviation, then "/", then the issuing organ) drops the abbreviation:
-  ``kl:21/tw``, ``qdi:46/tw``; a State-style symbol keeps everything:
-  ``nd:15/2008/nd-cp``, ``qd:187/qd-ttg``, ``qd:57/2004``.
+* **Keys**: the base key first, then more specific ones, each naming a subset
+  of what the base key names (the query side requires the base key and adds a
+  bonus per specific key, a whole citation when the key holds a year):
+
+  - numbered: ``code:number``; then ``code:number/year`` when the year of
+    issue is known (a dated symbol "15/2008/NĐ-CP" or "năm 2008"), so
+    "Nghị định 146 năm 2018" and "146/2018/NĐ-CP" share ``nd:146/2018``; then
+    the symbol.  A Party-style symbol "21-KL/TW" (the type's own abbreviation,
+    then "/", then the issuing organ) drops the abbreviation: ``kl:21/tw``,
+    ``qdi:46/tw``; a State-style symbol keeps everything:
+    ``nd:15/2008/nd-cp``, ``qd:187/qd-ttg``, ``qd:57/2004``.
+  - laws and codes: ``luat:<name>`` / ``bl:<name>`` from the folded full name
+    (``luat:dat-dai``, ``luat:bao-hiem-xa-hoi``, ``bl:lao-dong``), then
+    ``luat:dat-dai/2013`` with a year (written, or the symbol's); a symbol adds
+    the law's number keys (``luat:58``, ``luat:58/2014``,
+    ``luat:58/2014/qh13``), the keys "Luật số 58/2014/QH13" has.
+  - ``hp``, ``hp/2013``; ``dld``; ``vbhn:2089``, ``vbhn:2089/vbhn-bhxh``.
+  - an article adds ``<base>#d<article>`` last: ``luat:bao-hiem-xa-hoi#d110``,
+    ``nd:15#d5`` (a "khoản" or "điểm" only widens the span).
+* **Labels**: :attr:`Ref.label` is built from the reference ("Luật Bảo hiểm xã
+  hội 2014", "Điều 110 Luật Bảo hiểm xã hội") and stored with it.
+  :func:`key_label` works from a key alone: a name in the table gets its
+  display name with diacritics back; a guessed name cannot (the key is
+  folded) and is shown folded ("Luật Thu do"): readers wanting the written
+  name take the stored label.
 * A bare symbol without a type word ("39-NQ/TW", "15/2008/NĐ-CP") takes its
-  type from the abbreviation; "QĐ" is read as Quyết định (``qd``).
+  type from the abbreviation; "QĐ" is read as Quyết định (``qd``); a symbol
+  of the National Assembly "58/2014/QH13" is a law (``luat:58``).
 * Sessions: "Nghị quyết [Hội nghị] Trung ương 5", "Nghị quyết T.Ư 5",
   "Nghị quyết Hội nghị Trung ương lần thứ năm", "Nghị quyết Hội nghị lần thứ 5
   Ban Chấp hành Trung ương" → ``nq:tw5`` (+ ``nq:tw5-xiii`` with the khóa).
@@ -64,14 +122,24 @@ Choices
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Iterator
 
 from .errors import QueryError
 from .normalise import fold, norm_syllable
 
-__all__ = ["REF_CODES", "Ref", "find_refs", "fold_same_length", "key_label", "key_type"]
+__all__ = [
+    "CODE_NAMES",
+    "LAW_NAMES",
+    "NAME_ABBREVIATIONS",
+    "REF_CODES",
+    "Ref",
+    "find_refs",
+    "fold_same_length",
+    "key_label",
+    "key_type",
+]
 
 #: code -> canonical type name.
 REF_CODES: dict[str, str] = {
@@ -87,7 +155,16 @@ REF_CODES: dict[str, str] = {
     "nd": "Nghị định",
     "luat": "Luật",
     "cv": "Công văn",
+    "bl": "Bộ luật",
+    "hp": "Hiến pháp",
+    "dld": "Điều lệ Đảng",
+    "vbhn": "Văn bản hợp nhất",
 }
+
+# Codes whose base key is the code alone (one document of its kind): ``hp``, ``dld``.
+_SINGLE_CODES = frozenset({"hp", "dld"})
+# Codes of documents known by their name: ``luat:dat-dai``, ``bl:lao-dong``.
+_NAMED_CODES = frozenset({"luat", "bl"})
 
 # Folded full type word (single spaces) -> code.
 _FULL_WORDS: dict[str, str] = {fold(name): code for code, name in REF_CODES.items()}
@@ -103,6 +180,7 @@ _ABBREVIATIONS: dict[str, str] = {
     "tb": "tb",
     "nd": "nd",
     "tt": "tt",
+    "vbhn": "vbhn",
 }
 
 # The abbreviation each type uses inside its own symbols (stripped from keys).
@@ -118,10 +196,154 @@ _SYMBOL_ABBR: dict[str, str] = {
     "tt": "tt",
     "nd": "nd",
     "cv": "cv",
+    "vbhn": "vbhn",
 }
 
 # How folded symbol chunks are displayed in labels rebuilt from keys.
 _CHUNK_DISPLAY: dict[str, str] = {"nd": "NĐ", "qd": "QĐ", "ttg": "TTg"}
+
+# --- law names -------------------------------------------------------------------
+#
+# The names of laws (after "Luật"), as the official titles write them.  A name is
+# matched folded (no diacritics, any case), with or without its commas; the
+# longest name wins ("Giáo dục đại học" over "Giáo dục").  Keys are the folded
+# words joined by "-" (``luat:phong-chong-tham-nhung``); labels use these titles.
+LAW_NAMES: tuple[str, ...] = (
+    "An ninh mạng", "An ninh quốc gia", "An toàn thông tin mạng", "An toàn thực phẩm",
+    "An toàn, vệ sinh lao động", "Ban hành văn bản quy phạm pháp luật",
+    "Ban hành văn bản quy phạm pháp luật của Hội đồng nhân dân, Ủy ban nhân dân", "Báo chí",
+    "Bảo hiểm tiền gửi", "Bảo hiểm xã hội", "Bảo hiểm y tế", "Bảo vệ bí mật nhà nước",
+    "Bảo vệ môi trường", "Bảo vệ quyền lợi người tiêu dùng", "Bảo vệ sức khỏe nhân dân",
+    "Bảo vệ và kiểm dịch thực vật", "Bảo vệ và phát triển rừng",
+    "Bảo vệ, chăm sóc và giáo dục trẻ em", "Bầu cử đại biểu Hội đồng nhân dân",
+    "Bầu cử đại biểu Quốc hội", "Bầu cử đại biểu Quốc hội và đại biểu Hội đồng nhân dân",
+    "Biên giới quốc gia", "Biên phòng Việt Nam", "Biển Việt Nam", "Bình đẳng giới",
+    "Bưu chính", "Cán bộ, công chức", "Các công cụ chuyển nhượng", "Các tổ chức tín dụng",
+    "Cạnh tranh", "Căn cước", "Căn cước công dân", "Cảnh sát biển Việt Nam", "Chăn nuôi",
+    "Chất lượng sản phẩm, hàng hóa", "Chứng khoán", "Chuyển giao công nghệ", "Cơ yếu",
+    "Công an nhân dân", "Công chứng", "Công đoàn", "Công nghệ cao", "Công nghệ thông tin",
+    "Cư trú", "Dân quân tự vệ", "Dạy nghề", "Di sản văn hóa", "Doanh nghiệp",
+    "Doanh nghiệp nhà nước", "Du lịch", "Dược", "Đa dạng sinh học", "Đặc xá",
+    "Đấu giá tài sản", "Đấu thầu", "Đất đai", "Đầu tư", "Đầu tư công",
+    "Đầu tư nước ngoài tại Việt Nam", "Đầu tư theo phương thức đối tác công tư",
+    "Đê điều", "Điện ảnh", "Điện lực", "Điều ước quốc tế", "Đo đạc và bản đồ", "Đo lường",
+    "Dầu khí", "Đường bộ", "Đường sắt", "Giá", "Giám định tư pháp", "Giao dịch điện tử",
+    "Giao thông đường bộ", "Giao thông đường thủy nội địa", "Giáo dục", "Giáo dục đại học",
+    "Giáo dục nghề nghiệp", "Giáo dục quốc phòng và an ninh", "Hải quan",
+    "Hàng không dân dụng Việt Nam", "Hóa chất", "Hoạt động giám sát của Quốc hội",
+    "Hoạt động giám sát của Quốc hội và Hội đồng nhân dân", "Hộ tịch", "Hôn nhân và gia đình",
+    "Hợp tác xã", "Hỗ trợ doanh nghiệp nhỏ và vừa",
+    "Hiến, lấy, ghép mô, bộ phận cơ thể người và hiến, lấy xác", "Kế toán", "Khám bệnh, chữa bệnh",
+    "Khí tượng thủy văn", "Khiếu nại", "Khiếu nại, tố cáo", "Khoa học và công nghệ",
+    "Khoáng sản", "Khuyến khích đầu tư trong nước", "Kiến trúc", "Kiểm toán độc lập",
+    "Kiểm toán nhà nước", "Kinh doanh bảo hiểm", "Kinh doanh bất động sản",
+    "Ký kết, gia nhập và thực hiện điều ước quốc tế", "Lâm nghiệp", "Luật sư",
+    "Lưu trữ", "Lý lịch tư pháp", "Mặt trận Tổ quốc Việt Nam", "Năng lượng nguyên tử",
+    "Ngân hàng Nhà nước Việt Nam", "Ngân sách nhà nước", "Nghĩa vụ quân sự",
+    "Người cao tuổi", "Người khuyết tật",
+    "Người lao động Việt Nam đi làm việc ở nước ngoài theo hợp đồng", "Nhà ở",
+    "Nuôi con nuôi", "Phá sản", "Phí và lệ phí", "Phòng cháy và chữa cháy",
+    "Phòng, chống bạo lực gia đình", "Phòng, chống bệnh truyền nhiễm",
+    "Phòng, chống HIV/AIDS", "Phòng, chống khủng bố", "Phòng, chống ma túy",
+    "Phòng, chống mua bán người", "Phòng, chống rửa tiền",
+    "Phòng, chống tác hại của rượu, bia", "Phòng, chống tác hại của thuốc lá",
+    "Phòng, chống tham nhũng", "Phòng, chống thiên tai", "Phổ biến, giáo dục pháp luật",
+    "Phổ cập giáo dục tiểu học", "Quản lý nợ công", "Quản lý ngoại thương",
+    "Quản lý thuế", "Quản lý, sử dụng tài sản công", "Quảng cáo", "Quốc phòng",
+    "Quốc tịch Việt Nam", "Quy hoạch", "Quy hoạch đô thị", "Sở hữu trí tuệ",
+    "Sĩ quan Quân đội nhân dân Việt Nam", "Sử dụng năng lượng tiết kiệm và hiệu quả",
+    "Tài nguyên nước", "Tần số vô tuyến điện", "Thanh niên", "Thanh tra",
+    "Thi đua, khen thưởng", "Thi hành án dân sự", "Thi hành án hình sự",
+    "Thi hành tạm giữ, tạm giam", "Thú y", "Thủ đô", "Thủy lợi", "Thủy sản",
+    "Thuế bảo vệ môi trường", "Thuế chuyển quyền sử dụng đất", "Thuế giá trị gia tăng",
+    "Thuế sử dụng đất nông nghiệp", "Thuế sử dụng đất phi nông nghiệp", "Thuế tài nguyên",
+    "Thuế thu nhập cá nhân", "Thuế thu nhập doanh nghiệp", "Thuế tiêu thụ đặc biệt",
+    "Thuế xuất khẩu, thuế nhập khẩu", "Thống kê", "Thương mại", "Thư viện",
+    "Thực hành tiết kiệm, chống lãng phí", "Thực hiện dân chủ ở cơ sở", "Thể dục, thể thao",
+    "Tiếp cận thông tin", "Tiếp công dân", "Tiêu chuẩn và quy chuẩn kỹ thuật",
+    "Tín ngưỡng, tôn giáo", "Tố cáo", "Tố tụng hành chính", "Tổ chức chính quyền địa phương",
+    "Tổ chức Chính phủ", "Tổ chức cơ quan điều tra hình sự",
+    "Tổ chức Hội đồng nhân dân và Ủy ban nhân dân", "Tổ chức Quốc hội",
+    "Tổ chức Tòa án nhân dân", "Tổ chức Viện kiểm sát nhân dân",
+    "Trật tự, an toàn giao thông đường bộ", "Trẻ em", "Trọng tài thương mại",
+    "Trồng trọt", "Trợ giúp pháp lý", "Trưng cầu ý dân", "Tương trợ tư pháp",
+    "Việc làm", "Viễn thông", "Viên chức", "Xây dựng", "Xuất bản",
+    "Xuất cảnh, nhập cảnh của công dân Việt Nam", "Xử lý vi phạm hành chính",
+)
+
+#: The codes (after "Bộ luật"; "Luật Lao động" is read as Bộ luật Lao động too:
+#: no law bears a code's name).
+CODE_NAMES: tuple[str, ...] = (
+    "Dân sự", "Hình sự", "Lao động", "Tố tụng dân sự", "Tố tụng hình sự", "Hàng hải Việt Nam",
+)
+
+# Other ways writers name a law -> its title.
+_NAME_ALIASES: dict[str, str] = {
+    "Chống tham nhũng": "Phòng, chống tham nhũng",
+    "Chống lãng phí": "Thực hành tiết kiệm, chống lãng phí",
+    "Giao thông": "Giao thông đường bộ",
+    "Giao thông thủy": "Giao thông đường thủy nội địa",
+    "Giao thông đường thủy": "Giao thông đường thủy nội địa",
+    "Giao thông đường sắt": "Đường sắt",
+    "An toàn giao thông đường bộ": "Giao thông đường bộ",
+    "Hàng không dân dụng": "Hàng không dân dụng Việt Nam",
+    "Đầu tư nước ngoài": "Đầu tư nước ngoài tại Việt Nam",
+    "Hàng hải": "Hàng hải Việt Nam",
+    "Chăm sóc và giáo dục trẻ em": "Bảo vệ, chăm sóc và giáo dục trẻ em",
+    "Chăm sóc, bảo vệ trẻ em": "Bảo vệ, chăm sóc và giáo dục trẻ em",
+    "Bảo vệ, chăm sóc, giáo dục trẻ em": "Bảo vệ, chăm sóc và giáo dục trẻ em",
+    "Ban hành văn bản quy phạm pháp luật của Hội đồng nhân dân và Ủy ban nhân dân":
+        "Ban hành văn bản quy phạm pháp luật của Hội đồng nhân dân, Ủy ban nhân dân",
+    "Ngân sách": "Ngân sách nhà nước",
+    "Di sản": "Di sản văn hóa",
+    "Thuế xuất khẩu, nhập khẩu": "Thuế xuất khẩu, thuế nhập khẩu",
+    "Chính quyền địa phương": "Tổ chức chính quyền địa phương",
+    "Công cụ chuyển nhượng": "Các công cụ chuyển nhượng",
+    "Hiến, lấy, ghép mô, bộ phận cơ thể người":
+        "Hiến, lấy, ghép mô, bộ phận cơ thể người và hiến, lấy xác",
+}
+
+#: Short forms inside a law's name (written in capitals) -> folded full words.
+NAME_ABBREVIATIONS: dict[str, str] = {
+    "bhxh": "bao hiem xa hoi",
+    "bhyt": "bao hiem y te",
+    "hn&gd": "hon nhan va gia dinh",
+    "hngd": "hon nhan va gia dinh",
+    "gtdb": "giao thong duong bo",
+    "pctn": "phong chong tham nhung",
+    "bvmt": "bao ve moi truong",
+    "nsnn": "ngan sach nha nuoc",
+    "kbcb": "kham benh chua benh",
+    "xlvphc": "xu ly vi pham hanh chinh",
+    "thads": "thi hanh an dan su",
+    "pccc": "phong chay va chua chay",
+    "nvqs": "nghia vu quan su",
+    "shtt": "so huu tri tue",
+    "attp": "an toan thuc pham",
+    "kh&cn": "khoa hoc va cong nghe",
+    "cntt": "cong nghe thong tin",
+    "cbcc": "can bo cong chuc",
+    "tctd": "cac to chuc tin dung",
+    "kdbds": "kinh doanh bat dong san",
+    "dn": "doanh nghiep",
+    "tncn": "thu nhap ca nhan",
+    "tndn": "thu nhap doanh nghiep",
+    "gtgt": "gia tri gia tang",
+    "ttdb": "tieu thu dac biet",
+    "qh": "quoc hoi",
+    "hdnd": "hoi dong nhan dan",
+    "ubnd": "uy ban nhan dan",
+    "vn": "viet nam",
+}
+
+# The codes' usual abbreviations, written alone ("Điều 123 BLHS 2015").
+_CODE_ABBREVIATIONS: dict[str, str] = {
+    "blhs": "hinh su",
+    "blds": "dan su",
+    "blld": "lao dong",
+    "bltths": "to tung hinh su",
+    "blttds": "to tung dan su",
+}
 
 # --- patterns (all run on folded text) ----------------------------------------
 
@@ -174,18 +396,19 @@ _BAD_AFTER_RE = re.compile(
 # Units and counted nouns: "5 năm", "21 đảng viên", "2 hình thức" ... (folded).
 # "ngày" is a unit only when no date follows ("28 ngày sau" vs "498 ngày 14-3").
 _UNITS = (
-    "nam, thang, tuan, gio, h, phut, giay, dem, nguoi, ca nhan, can bo, dang vien, "
-    "thi sinh, hoc sinh, sinh vien, giao vien, hinh thuc, cap, lan, luot, trieu, "
-    "ty, ti, nghin, ngan, tram, chuc, dong, usd, vnd, km, m, m2, ha, kg, tan, lit, "
-    "chiec, xe, diem, muc, mon, loai, noi dung, nhom, van ban, vong, chuyen, tuoi, "
-    "truong hop, vu, ho, don vi, du an, tinh, xa, phuong, huyen, dieu, khoan, "
-    "chuong, buoc, tieu chi, chi tieu, nhiem vu, giai phap, muc tieu, linh vuc, "
-    "van de, tang, phan, doanh nghiep, co so, cong ty, to chuc, bai, cau, trang, "
-    "doan, dot, lop, phong, can, canh, cay, con, suat, khau, nhan vien, chien si, "
-    "lao dong, thanh vien, hoi vien, nganh, dia phuong, quyet dinh, nghi quyet, "
-    "chi thi, ke hoach, de an, chuong trinh, du thao, y kien, diem moi, bien phap, "
-    "tieu chuan, doi tuong, hoc bong, chung"
-).split(", ")
+    "nam", "thang", "tuan", "gio", "h", "phut", "giay", "dem", "nguoi", "ca nhan", "can bo",
+    "dang vien", "thi sinh", "hoc sinh", "sinh vien", "giao vien", "hinh thuc", "cap",
+    "lan", "luot", "trieu", "ty", "ti", "nghin", "ngan", "tram", "chuc", "dong", "usd",
+    "vnd", "km", "m", "m2", "ha", "kg", "tan", "lit", "chiec", "xe", "diem", "muc", "mon",
+    "loai", "noi dung", "nhom", "van ban", "vong", "chuyen", "tuoi", "truong hop", "vu",
+    "ho", "don vi", "du an", "tinh", "xa", "phuong", "huyen", "dieu", "khoan", "chuong",
+    "buoc", "tieu chi", "chi tieu", "nhiem vu", "giai phap", "muc tieu", "linh vuc",
+    "van de", "tang", "phan", "doanh nghiep", "co so", "cong ty", "to chuc", "bai", "cau",
+    "trang", "doan", "dot", "lop", "phong", "can", "canh", "cay", "con", "suat", "khau",
+    "nhan vien", "chien si", "lao dong", "thanh vien", "hoi vien", "nganh", "dia phuong",
+    "quyet dinh", "nghi quyet", "chi thi", "ke hoach", "de an", "chuong trinh", "du thao",
+    "y kien", "diem moi", "bien phap", "tieu chuan", "doi tuong", "hoc bong", "chung",
+)
 _UNIT_RE = re.compile(
     rf"{_S}+(?:ngay(?!{_S}*\d)|"
     + "|".join(u.replace(" ", _S + "+") for u in sorted(_UNITS, key=len, reverse=True))
@@ -278,9 +501,75 @@ _BARE_RE = re.compile(
 _BARE_HINT_RE = re.compile(
     rf"[-–/]{_S}*(?:" + "|".join(_ABBREVIATIONS) + rf"){_S}*[-–/]"
 )
-# Words before "luật" that make it part of another word (kỷ luật, pháp luật).
-_LAW_PREFIXES = {"ky", "phap", "quy", "dinh", "dieu"}
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50}
+
+# -- names of laws, the Constitution, the Party Statute, articles --
+# One word of a name, after spaces or a comma: "Đất", "HN&GĐ", "HIV/AIDS".
+_NAME_TOKEN_RE = re.compile(
+    rf"(?:{_S}*(?P<comma>,){_S}*|{_S}+)(?P<w>[^\W\d_]+(?:[&/][^\W\d_]+)*)"
+)
+_MAX_NAME_TOKENS = 24
+_MIN_GUESSED_WORDS, _MAX_GUESSED_WORDS = 2, 6
+# A year after a name: "2013", "năm 2013", "(2005)"; not a range or a date.
+_NAME_YEAR_RE = re.compile(
+    rf"{_S}*(?:(?P<open>\(){_S}*)?(?:(?P<nam>nam){_S}+)?(?P<year>(?:19|20)\d\d)(?!\d)"
+    rf"(?(open){_S}*\))(?!{_S}*[-–/.]{_S}*\d)"
+)
+# A number after a name, apart from it ("Luật Kinh doanh 21,5"; not the glued
+# list number of "1. Luật Đầu tư2. Luật Đất đai3."); on the next line only a
+# decimal, as in a table of marks (a title's law followed by a body that starts
+# with a date is a law).
+_DIGIT_NEXT_RE = re.compile(rf"{_S}+\d|\s*\n\s*\d+,\d")
+# A law's number after its name: "số 58/2014/QH13", "45/2013/QH13".
+_NAME_NUMBER_RE = re.compile(rf"(?:{_S}+(?P<so>so)[:.]?)?{_S}+(?P<num>\d{{1,5}})(?!\d)")
+# The year of issue after a number: "Nghị định số 146 năm 2018" (not "năm 2006-2010").
+_ISSUE_YEAR_RE = re.compile(
+    rf"{_S}+(?P<nam>nam){_S}+(?P<year>(?:19|20)\d\d)(?!\d)(?!{_S}*[-–/.]{_S}*\d)"
+)
+_SYMBOL_YEAR_RE = re.compile(r"((?:19|20)\d\d)(?:/|$)")
+# A symbol of the National Assembly written alone: "58/2014/QH13" (a law).
+_BARE_QH_RE = re.compile(
+    rf"(?P<num>\d{{1,4}}){_S}*/{_S}*(?P<sym>(?:19|20)\d\d{_S}*/{_S}*qh{_S}*\d{{1,2}}){_E}"
+)
+_CODE_ABBR_RE = re.compile(r"(?:" + "|".join(_CODE_ABBREVIATIONS) + rf"){_E}")
+# "Điều lệ Đảng Cộng sản Việt Nam": the Party's full name belongs to the span.
+_PARTY_NAME_RE = re.compile(rf"{_S}+cong{_S}+san{_S}+viet{_S}+nam{_E}")
+# An article right before a reference: "[điểm a,] [khoản 2,] Điều 5[,] [của] ".
+_ARTICLE_RE = re.compile(
+    rf"(?:(?P<diem>diem){_S}+[a-z]{_S}*,?{_S}*)?(?:(?P<khoan>khoan){_S}+\d{{1,3}}{_S}*,?{_S}*)?"
+    rf"(?P<dieu>dieu){_S}+(?P<n>\d{{1,4}}){_S}*,?{_S}+(?:(?P<cua>cua){_S}+)?$"
+)
+_ARTICLE_WINDOW = 48
+# Words before "luật" that make it part of another word or name: kỷ luật, pháp
+# luật, quy luật, định luật, điều luật; a school (Đại học Luật, khoa Luật,
+# cử nhân Luật), a law firm (công ty Luật), a convention (Công ước Luật biển).
+_LAW_PREFIXES = {
+    "ky", "phap", "quy", "dinh", "dieu", "bo", "hoc", "dh", "truong", "khoa", "nganh",
+    "vien", "nhan", "si", "uoc", "ty",
+}
+# First words that are not a law's name: luật sư, luật pháp, luật lệ, luật gia, luật học.
+_NOT_NAME_FIRST = {"su", "phap", "le", "gia", "hoc", "khoa", "sua", "nay", "moi", "ve", "cac"}
+# Words that end a guessed name ("Luật Thủ đô quy định", "Luật Thủ đô được thông
+# qua"), compared with their diacritics ("vệ" is not "về", "khí" is not "khi").
+_NAME_STOP = frozenset({
+    "năm", "số", "và", "hay", "hoặc", "của", "về", "do", "cho", "thì", "mà", "này", "mới",
+    "trong", "tại", "với", "để", "khi", "nhưng", "cũng", "vẫn", "sẽ", "phải", "không",
+    "chưa", "nên", "vì", "từ", "theo", "sau", "trước", "như", "là", "được", "đã", "đang",
+    "có", "ra", "vào", "lên", "đến", "tới", "nếu", "gồm", "bị", "rất", "còn", "lại", "chỉ",
+    "đều", "vừa", "các", "một", "nhiều", "hiện", "điều", "khoản", "chương", "ở", "đó", "nay",
+    "qua",
+})
+_NAME_STOP_PAIRS = frozenset({
+    ("quy", "định"), ("thông", "qua"), ("ban", "hành"), ("hiệu", "lực"), ("sửa", "đổi"),
+    ("bổ", "sung"), ("liên", "quan"), ("đi", "vào"), ("đưa", "ra"), ("nhấn", "mạnh"),
+    ("yêu", "cầu"), ("hướng", "dẫn"), ("thi", "hành"), ("quốc", "tế"),
+})
+# Words before "hiến pháp" that make it something else: tòa án hiến pháp, nhà hiến pháp.
+_NOT_CONSTITUTION_BEFORE = {"an", "nha", "ban"}
+# Capitalised words that may follow a Vietnamese document's name (not another country),
+# and that may follow its "của" (Quốc hội, Chính phủ, Hội đồng, Ủy ban, Bộ, Tòa án ...).
+_OWN_NEXT = {"viet", "vn", "nuoc", "nha", "dang", "quoc"}
+_OWN_AFTER_OF = _OWN_NEXT | {"chinh", "hoi", "uy", "bo", "toa", "vien", "mat", "ban", "thu", "trung"}
 
 
 # --- the data ----------------------------------------------------------------
@@ -288,7 +577,16 @@ _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50}
 
 @dataclass(frozen=True)
 class Ref:
-    """One reference to a document, with its exact span in the text."""
+    """One reference to a document, with its exact span in the text.
+
+    ``number`` is the document's number ("21", "tw5", "dh-xiii"), or for a law
+    known by its name the folded name ("dat-dai"), or "" for the Constitution
+    and the Party Statute.  ``symbol`` follows the number ("KL/TW",
+    "2008/NĐ-CP"); for a named law it is the law's whole symbol, number
+    included ("58/2014/QH13").  ``name`` is a named law's display name
+    ("Bảo hiểm xã hội"), ``year`` the year of issue when written (in the symbol
+    or after the number or name), ``article`` the article cited ("110").
+    """
 
     type: str
     code: str
@@ -298,34 +596,56 @@ class Ref:
     start: int
     end: int
     text: str
+    name: str | None = None
+    year: str | None = None
+    article: str | None = None
 
     @property
     def key(self) -> str:
-        """The base key: ``"kl:21"``, ``"nq:tw5"``, ``"nq:dh-xiii"``."""
-        return f"{self.code}:{self.number}"
+        """The base key: ``"kl:21"``, ``"nq:tw5"``, ``"luat:dat-dai"``, ``"hp"``."""
+        return f"{self.code}:{self.number}" if self.number else self.code
 
     def keys(self) -> list[str]:
         """Every key to index: the base key first, then more specific ones."""
         keys = [self.key]
-        if self.number.startswith("tw") and self.body:
+        if _is_session(self) and self.body:
             roman = _khoa_roman(self.body)
             if roman:
                 keys.append(f"{self.key}-{roman.lower()}")
-        if self.symbol:
-            keys.append(f"{self.key}/{_symbol_key(self.code, self.symbol)}")
+        if self.year:
+            keys.append(f"{self.key}/{self.year}")
+        if self.symbol and self.name is not None:
+            keys += _law_number_keys(self.symbol)
+        elif self.symbol:
+            specific = f"{self.key}/{_symbol_key(self.code, self.symbol)}"
+            if specific not in keys:
+                keys.append(specific)
+        if self.article:
+            keys.append(f"{self.key}#d{self.article}")
         return keys
 
     @property
     def label(self) -> str:
-        """Human canonical name: "Kết luận 21-KL/TW", "Nghị quyết Trung ương 5 (khóa XIII)"."""
-        if self.number.startswith("tw"):
+        """Human canonical name: "Kết luận 21-KL/TW", "Nghị quyết Trung ương 5 (khóa XIII)",
+        "Luật Đất đai 2013", "Điều 110 Luật Bảo hiểm xã hội"."""
+        article = f"Điều {self.article} " if self.article else ""
+        return article + self._document_label()
+
+    def _document_label(self) -> str:
+        if _is_session(self):
             roman = _khoa_roman(self.body or "")
             tail = f" (khóa {roman})" if roman else ""
             return f"{self.type} Trung ương {self.number[2:]}{tail}"
-        if self.number.startswith("dh-"):
+        if self.code == "nq" and self.number.startswith("dh-"):
             return f"{self.type} Đại hội {self.number[3:].upper()}"
+        if self.name is not None or not self.number:
+            name = f" {self.name}" if self.name else ""
+            tail = f" {self.symbol}" if self.symbol else f" {self.year}" if self.year else ""
+            return f"{self.type}{name}{tail}"
         if self.symbol:
             return f"{self.type} {self.number}{_symbol_sep(self.code, self.symbol)}{self.symbol}"
+        if self.year:
+            return f"{self.type} {self.number}/{self.year}"
         return f"{self.type} {self.number}"
 
     def to_dict(self) -> dict:
@@ -339,9 +659,33 @@ class Ref:
             "start": self.start,
             "end": self.end,
             "text": self.text,
+            "name": self.name,
+            "year": self.year,
+            "article": self.article,
             "key": self.key,
             "label": self.label,
         }
+
+
+def _is_session(ref: Ref) -> bool:
+    """A Central Committee session's resolution ("nq:tw5")."""
+    return ref.code == "nq" and re.fullmatch(r"tw\d+", ref.number) is not None
+
+
+def _law_number_keys(symbol: str) -> list[str]:
+    """A named law's number keys from its whole symbol: "58/2014/QH13" →
+    ``luat:58``, ``luat:58/2014``, ``luat:58/2014/qh13`` (what "Luật số
+    58/2014/QH13" gives)."""
+    number, _, rest = symbol.partition("/")
+    base = f"luat:{_strip_zeros(number)}"
+    keys = [base]
+    year = _symbol_year(rest)
+    if year:
+        keys.append(f"{base}/{year}")
+    specific = f"{base}/{_symbol_key('luat', rest)}"
+    if rest and specific not in keys:
+        keys.append(specific)
+    return keys
 
 
 # --- folding -------------------------------------------------------------------
@@ -487,15 +831,23 @@ def _symbol_code(symbol: str | None) -> str | None:
     return _ABBREVIATIONS.get(m.group(1)) if m else None
 
 
+def _symbol_year(symbol: str | None) -> str | None:
+    """The year of issue a symbol starts with: "2008/NĐ-CP" → "2008", "2004" → "2004"."""
+    m = _SYMBOL_YEAR_RE.match(symbol or "")
+    return m.group(1) if m else None
+
+
 def _make_ref(text: str, code: str, number: str, symbol: str | None,
-              body: str | None, start: int, end: int) -> Ref:
+              body: str | None, start: int, end: int, year: str | None = None) -> Ref:
     """Build a :class:`Ref` over ``text[start:end]``.  Between typed documents, a
     symbol naming another type wins over the type word ("quy định số
-    16/2005/NĐ-CP" is Nghị định 16); a Công văn or a Luật keeps its word."""
+    16/2005/NĐ-CP" is Nghị định 16); a Công văn or a Luật keeps its word.  The
+    year of issue is the symbol's, else ``year`` ("năm 2018" after the number)."""
     named = _symbol_code(symbol)
     if named and code not in ("cv", "luat") and _SYMBOL_ABBR.get(code) != _SYMBOL_ABBR.get(named):
         code = named
-    return Ref(REF_CODES[code], code, number, symbol, body, start, end, text[start:end])
+    year = _symbol_year(symbol) or year
+    return Ref(REF_CODES[code], code, number, symbol, body, start, end, text[start:end], year=year)
 
 
 # --- numbers and symbols after a type word --------------------------------------
@@ -547,7 +899,9 @@ def _number_ok(f: str, number: str, end: int, has_so: bool, code: str) -> bool:
 
 
 def _number_at(text: str, f: str, pos: int, has_so: bool, code: str):
-    """Read ``<number>[<symbol>]`` at ``pos``: (number, symbol, end) or None."""
+    """Read ``<number>[<symbol>][ năm <year>]`` at ``pos``: (number, symbol,
+    year, end) or None.  The year is read only when the symbol has none (and
+    not after Kế hoạch: "kế hoạch 5 năm 2006-2010")."""
     m = _DIGITS_RE.match(f, pos)
     if not m:
         return None
@@ -555,10 +909,25 @@ def _number_at(text: str, f: str, pos: int, has_so: bool, code: str):
     if sym:
         if _is_year(m.group()) and sym[0].isdigit():
             return None  # "2006/2007"
-        return m.group(), sym[0], sym[1]
-    if not _number_ok(f, m.group(), m.end(), has_so, code):
+        number, symbol, end = m.group(), sym[0], sym[1]
+    elif _number_ok(f, m.group(), m.end(), has_so, code):
+        number, symbol, end = m.group(), None, m.end()
+    else:
         return None
-    return m.group(), None, m.end()
+    year = None
+    if code != "kh" and not _symbol_year(symbol):
+        got = _issue_year_at(text, f, end)
+        if got:
+            year, end = got
+    return number, symbol, year, end
+
+
+def _issue_year_at(text: str, f: str, pos: int) -> tuple[str, int] | None:
+    """" năm 2018" right after a number: (year, end), or None."""
+    m = _ISSUE_YEAR_RE.match(f, pos)
+    if not m or not _written_as(text[m.start("nam") : m.end("nam")], "năm"):
+        return None
+    return m.group("year"), m.end()
 
 
 def _body_after(text: str, f: str, pos: int) -> str | None:
@@ -569,9 +938,12 @@ def _body_after(text: str, f: str, pos: int) -> str | None:
     return re.sub(r"\s+", " ", text[m.start("body") : m.end("body")]).strip(" ()")
 
 
-def _list_more(text: str, f: str, code: str, pos: int) -> list[tuple[str, str | None, int, int]]:
+_Item = tuple[str, str | None, str | None, int, int]  # number, symbol, year, start, end
+
+
+def _list_more(text: str, f: str, code: str, pos: int) -> list[_Item]:
     """Further numbers of a list after one type word: ", 22", "và số 22-KL/TW"."""
-    out = []
+    out: list[_Item] = []
     while True:
         m = _LIST_MORE_RE.match(f, pos)
         if not m:
@@ -579,10 +951,10 @@ def _list_more(text: str, f: str, code: str, pos: int) -> list[tuple[str, str | 
         parsed = _number_at(text, f, m.start("num"), m.group("so") is not None, code)
         if not parsed:
             return out
-        number, symbol, end = parsed
+        number, symbol, year, end = parsed
         if symbol is None and not _STRONG_END_RE.match(f, end):
             return out
-        out.append((number, symbol, m.start("num"), end))
+        out.append((number, symbol, year, m.start("num"), end))
         pos = end
 
 
@@ -604,16 +976,16 @@ def _numbered(text: str, f: str, code: str, start: int, pos: int, abbr: bool) ->
     parsed = _number_at(text, f, m.start("num"), has_so, code)
     if not parsed:
         return []
-    number, symbol, end = parsed
+    number, symbol, year, end = parsed
     if code == "luat" and not symbol:
         return []
     if abbr and not symbol and not _abbr_end_ok(text, f, end):
         return []
-    items = [(number, symbol, start, end)]
+    items: list[_Item] = [(number, symbol, year, start, end)]
     items += _list_more(text, f, code, end)
-    body = _body_after(text, f, items[-1][3])
+    body = _body_after(text, f, items[-1][4])
     return [
-        _make_ref(text, code, _strip_zeros(n), s, body, a, b) for n, s, a, b in items
+        _make_ref(text, code, _strip_zeros(n), s, body, a, b, y) for n, s, y, a, b in items
     ]
 
 
@@ -722,11 +1094,334 @@ def _congress_end_ok(text: str, f: str, pos: int) -> bool:
     return not word[0].isupper() or m.group(1) == "dang"
 
 
+# --- documents known by their name ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Token:
+    """One word of a name as folded (``","`` for a comma), with its span."""
+
+    fold: str
+    start: int
+    end: int
+
+
+def _slug(words: str) -> str:
+    """Folded words of a name → key part: "Phòng, chống HIV/AIDS" → "phong-chong-hiv-aids"."""
+    return "-".join(re.findall(r"[a-z0-9]+", fold(words)))
+
+
+@dataclass(frozen=True)
+class _Name:
+    """A name of the table: its code and title, and its syllables as indexed
+    (lower case, canonical tone; ``","`` for commas), to check diacritics."""
+
+    code: str
+    title: str
+    syllables: tuple[str, ...]
+
+
+def _name_words(written: str) -> list[str]:
+    """The words and commas of a name: "Phòng, chống HIV/AIDS" → [Phòng , chống HIV/AIDS]."""
+    return re.findall(r"[^\W_]+(?:/[^\W_]+)*|,", written)
+
+
+@lru_cache(maxsize=1)
+def _name_table() -> dict[tuple[str, ...], _Name]:
+    """Folded words of a name (with its commas, and without) → :class:`_Name`.
+
+    Built on first use from :data:`LAW_NAMES`, :data:`CODE_NAMES` and the aliases."""
+    table: dict[tuple[str, ...], _Name] = {}
+
+    def add(written: str, code: str, title: str) -> None:
+        words = _name_words(written)
+        for keep_commas in (True, False):
+            kept = [w for w in words if keep_commas or w != ","]
+            name = _Name(code, title, tuple(norm_syllable(w) for w in kept))
+            table[tuple(fold(w) for w in kept)] = name
+
+    for title in LAW_NAMES:
+        add(title, "luat", title)
+    for title in CODE_NAMES:
+        add(title, "bl", title)
+    for written, title in _NAME_ALIASES.items():
+        add(written, "bl" if title in CODE_NAMES else "luat", title)
+    return table
+
+
+@lru_cache(maxsize=1)
+def _titles_by_slug() -> dict[tuple[str, str], str]:
+    """(code, slug) → title, for labels rebuilt from keys."""
+    return {(n.code, _slug(n.title)): n.title for n in _name_table().values()}
+
+
+def _name_tokens(f: str, pos: int) -> list[_Token]:
+    """The words (and commas) after a type word, up to anything else."""
+    out: list[_Token] = []
+    while len(out) < _MAX_NAME_TOKENS:
+        m = _NAME_TOKEN_RE.match(f, pos)
+        if not m:
+            break
+        if m.group("comma"):
+            out.append(_Token(",", m.start("comma"), m.end("comma")))
+        out.append(_Token(m.group("w"), m.start("w"), m.end("w")))
+        pos = m.end()
+    return out
+
+
+def _known_name(text: str, tokens: list[_Token], lower: bool) -> tuple[str, str, int] | None:
+    """The longest name of the table at the start of ``tokens``: (code, title, end).
+
+    In a text written with diacritics, the name's words must carry the
+    title's ("Luật gia" is not Luật Giá, "Luật được" not Luật Dược); a
+    one-word name typed without them must be capitalised ("luat gia" is a
+    jurist, "Luat Gia" the law).  A short form ("BHXH") counts when written in
+    capitals (or in a lower-case text)."""
+    plain = text.isascii()
+    folds: list[str] = []
+    written: list[str | None] = []  # the word as written, None inside a short form
+    last_of: list[int] = []  # for each word, the index of the token it ends, or -1
+    for i, t in enumerate(tokens):
+        w = text[t.start : t.end]
+        expanded = NAME_ABBREVIATIONS.get(t.fold)
+        if expanded and (w.isupper() or lower):
+            parts = expanded.split()
+            folds += parts
+            written += [None] * len(parts)
+        else:
+            parts = [t.fold]
+            folds.append(t.fold)
+            written.append(w)
+        last_of += [-1] * (len(parts) - 1) + [i]
+    table = _name_table()
+    for n in range(len(folds), 0, -1):
+        if last_of[n - 1] < 0 or folds[n - 1] == ",":
+            continue
+        name = table.get(tuple(folds[:n]))
+        if name is None or not all(
+            w is None or plain or norm_syllable(w) == want
+            for w, want in zip(written[:n], name.syllables)
+        ):
+            continue
+        one = written[0]
+        if n == 1 and one is not None and one.islower() and norm_syllable(one) != name.syllables[0]:
+            continue
+        return name.code, name.title, tokens[last_of[n - 1]].end
+    return None
+
+
+@lru_cache(maxsize=1)
+def _plain_stops() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """:data:`_NAME_STOP` and its pairs without diacritics, for text typed without them."""
+    return (frozenset(fold(w) for w in _NAME_STOP),
+            frozenset((fold(a), fold(b)) for a, b in _NAME_STOP_PAIRS))
+
+
+def _stops_name(prev: str | None, word: str) -> tuple[bool, bool]:
+    """Does ``word`` (as written) end a guessed name, and does it take the word
+    before it along ("quy" of "quy định")?  (ends, drop previous)."""
+    if word.isascii():
+        stops, pairs = _plain_stops()
+        norm, before = word.lower(), fold(prev) if prev else None
+    else:
+        stops, pairs = _NAME_STOP, _NAME_STOP_PAIRS
+        norm, before = norm_syllable(word), norm_syllable(prev) if prev else None
+    if norm in stops:
+        return True, False
+    return (True, True) if before and (before, norm) in pairs else (False, False)
+
+
+def _guessed_name(text: str, tokens: list[_Token]) -> tuple[str, int] | None:
+    """A capitalised name not in the table ("Luật Thủ đô quy định" → "Thủ đô"):
+    (display name, end), or None.  Two to six words: the first capitalised, the
+    others lower case, up to a function word or a comma; a longer run is
+    running text, not a name."""
+    first = tokens[0]
+    written = text[first.start : first.end]
+    if first.fold == "," or first.fold in _NOT_NAME_FIRST:
+        return None
+    if not written[0].isupper() or (written.isupper() and len(written) > 1):
+        return None
+    kept = [first]
+    for t in tokens[1:]:
+        w = text[t.start : t.end]
+        if t.fold == "," or not w.islower():
+            break
+        ends, drop = _stops_name(text[kept[-1].start : kept[-1].end], w)
+        if ends:
+            if drop:
+                kept.pop()
+            break
+        if len(kept) == _MAX_GUESSED_WORDS:
+            return None
+        kept.append(t)
+    if len(kept) < _MIN_GUESSED_WORDS:
+        return None
+    end = kept[-1].end
+    return re.sub(r"\s+", " ", text[first.start : end]), end
+
+
+def _next_word(text: str, f: str, pos: int) -> tuple[str, str, int] | None:
+    """The word right after ``pos`` (spaces only between): (written, folded, end)."""
+    m = _NEXT_WORD_RE.match(f, pos)
+    return (text[m.start(1) : m.end(1)], m.group(1), m.end()) if m else None
+
+
+def _foreign_after(text: str, f: str, pos: int, caps: bool) -> bool:
+    """Another country's or the world's law: "Hiến pháp Mỹ", "Hiến pháp của Iraq",
+    "Hiến pháp châu Âu", "Luật Lao động Hàn Quốc", "Luật Thương mại quốc tế".
+    ``caps``: the reference is written in capitals (a headline), where a
+    capitalised next word says nothing."""
+    nxt = _next_word(text, f, pos)
+    if nxt is None:
+        return False
+    written, folded, end = nxt
+    if folded == "chau":
+        return True
+    if folded in ("quoc", "cua"):
+        after = _next_word(text, f, end)
+        if folded == "quoc":
+            return after is not None and after[1] == "te"
+        return (after is not None and after[0][0].isupper() and not after[0].isupper()
+                and after[1] not in _OWN_AFTER_OF and not caps)
+    return written[0].isupper() and not caps and folded not in _OWN_NEXT
+
+
+def _year_after_name(text: str, f: str, pos: int) -> tuple[str, int] | None:
+    """"2013", "năm 2013", "(2005)" right after a name: (year, end), or None."""
+    m = _NAME_YEAR_RE.match(f, pos)
+    if not m:
+        return None
+    if m.group("nam") and not _written_as(text[m.start("nam") : m.end("nam")], "năm"):
+        return None
+    return m.group("year"), m.end()
+
+
+def _law_symbol_after(text: str, f: str, pos: int) -> tuple[str, int] | None:
+    """"số 58/2014/QH13" or "58/2014/QH13" after a law's name: (whole symbol, end)."""
+    m = _NAME_NUMBER_RE.match(f, pos)
+    if not m:
+        return None
+    if m.group("so") and not _written_as(text[m.start("so") : m.end("so")], "số"):
+        return None
+    sym = _parse_symbol(text, f, m.end("num"))
+    if not sym:
+        return None
+    return f"{_strip_zeros(m.group('num'))}/{sym[0]}", sym[1]
+
+
+def _edition(text: str, f: str, pos: int) -> tuple[str | None, str | None, int]:
+    """The symbol or year after a name: (symbol, year, end); end is ``pos`` when neither."""
+    sym = _law_symbol_after(text, f, pos)
+    if sym:
+        return sym[0], _symbol_year(sym[0].partition("/")[2]), sym[1]
+    year = _year_after_name(text, f, pos)
+    if year:
+        return None, year[0], year[1]
+    return None, None, pos
+
+
+def _named_law(text: str, f: str, code: str, start: int, pos: int, lower: bool) -> list[Ref]:
+    """"Luật Đất đai năm 2003", "Bộ luật Lao động 2019", "Luật BHXH số 58/2014/QH13".
+
+    "Luật" capitalised: a name of the table in any case, or a guessed
+    capitalised name.  "luật" in lower case (running text: "luật sư", "luật
+    giao thông"): only a name of the table, written capitalised ("sửa luật Tổ
+    chức Quốc hội") or after "dự" ("dự luật bảo hiểm xã hội", a bill)."""
+    word = text[start:pos]
+    before = _previous_word(f, start)
+    if before in _LAW_PREFIXES:
+        return []
+    tokens = _name_tokens(f, pos)
+    if not tokens:
+        return []
+    known = _known_name(text, tokens, lower)
+    if known:
+        found_code, name, end = known
+        if code == "bl" and found_code != "bl":
+            return []
+        if not (word[0].isupper() or lower or before == "du" or text[tokens[0].start].isupper()):
+            return []
+        code = found_code
+    else:
+        if code == "bl" or lower or not word[0].isupper() or word.isupper():
+            return []
+        guessed = _guessed_name(text, tokens)
+        if guessed is None:
+            return []
+        name, end = guessed
+    if _foreign_after(text, f, end, word.isupper()):
+        return []
+    symbol, year, after = _edition(text, f, end)
+    if after == end and _DIGIT_NEXT_RE.match(f, end):
+        return []  # "Luật Kinh doanh 21,5 (A)": a table of marks, not a law
+    end = after
+    body = _body_after(text, f, end)
+    return [Ref(REF_CODES[code], code, _slug(name), symbol, body, start, end, text[start:end],
+                name=name, year=year)]
+
+
+def _constitution(text: str, f: str, start: int, pos: int, lower: bool) -> list[Ref]:
+    """"Hiến pháp", "Hiến pháp năm 1992" (Vietnam's; capitalised in running text)."""
+    word = text[start:pos]
+    if not (word[0].isupper() or lower) or _previous_word(f, start) in _NOT_CONSTITUTION_BEFORE:
+        return []
+    _, year, end = _edition(text, f, pos)
+    if year is None and _foreign_after(text, f, pos, word.isupper()):
+        return []
+    return [Ref(REF_CODES["hp"], "hp", "", None, None, start, end, text[start:end], year=year)]
+
+
+def _statute(text: str, f: str, start: int, pos: int, lower: bool) -> list[Ref]:
+    """"Điều lệ Đảng [Cộng sản Việt Nam]" ("Đảng" capitalised in running text)."""
+    party = text[start:pos].split()[-1]
+    if not (party[0].isupper() or lower):
+        return []
+    nxt = _next_word(text, f, pos)
+    if nxt and nxt[1] in ("bo", "vien", "uy"):  # "Đảng bộ", "đảng viên", "Đảng ủy"
+        return []
+    m = _PARTY_NAME_RE.match(f, pos)
+    end = m.end() if m else pos
+    _, year, end = _edition(text, f, end)
+    return [Ref(REF_CODES["dld"], "dld", "", None, None, start, end, text[start:end], year=year)]
+
+
+def _code_abbreviations(text: str, f: str) -> Iterator[Ref]:
+    """"BLHS 2015", "BLLĐ": the codes by their abbreviation, in capitals (not
+    "(BLDS)", which only introduces the abbreviation of a code just named)."""
+    for m in _CODE_ABBR_RE.finditer(f):
+        if not _at_word_start(f, m.start()) or (m.start() and f[m.start() - 1] == "("):
+            continue
+        if not (text[m.start() : m.end()].isupper() or text == text.lower()):
+            continue
+        title = _name_table()[tuple(_CODE_ABBREVIATIONS[m.group()].split())].title
+        _, year, end = _edition(text, f, m.end())
+        yield Ref(REF_CODES["bl"], "bl", _slug(title), None, None, m.start(), end,
+                  text[m.start() : end], name=title, year=year)
+
+
+def _with_article(text: str, f: str, ref: Ref, floor: int) -> Ref:
+    """``ref`` widened to an article written right before it ("Điều 110 Luật
+    BHXH", "khoản 2 Điều 5 Nghị định 15"), not reaching back before ``floor``."""
+    lo = max(floor, ref.start - _ARTICLE_WINDOW)
+    m = _ARTICLE_RE.search(f, lo, ref.start)
+    if not m or not _at_word_start(f, m.start()):
+        return ref
+    for group, word in (("dieu", "điều"), ("khoan", "khoản"), ("diem", "điểm"), ("cua", "của")):
+        if m.group(group) and not _written_as(text[m.start(group) : m.end(group)], word):
+            return ref
+    article = _strip_zeros(m.group("n"))
+    if article == "0":
+        return ref
+    return replace(ref, start=m.start(), text=text[m.start() : ref.end], article=article)
+
+
 # --- the passes ------------------------------------------------------------------
 
 
 def _typed(text: str, f: str) -> Iterator[Ref]:
     """References that start with a type word (full or abbreviated)."""
+    lower: bool | None = None  # the text has no capital letter (a query typed casually)
     for m in _TYPE_RE.finditer(f):
         if not _at_word_start(f, m.start()):
             continue
@@ -744,9 +1439,19 @@ def _typed(text: str, f: str) -> Iterator[Ref]:
             if code == "luat" and _previous_word(f, m.start()) in _LAW_PREFIXES:
                 continue
         refs: list[Ref] = []
-        if code == "nq":
+        if code in _NAMED_CODES or code in _SINGLE_CODES:
+            if lower is None:
+                lower = text == text.lower()
+            if code == "hp":
+                refs = _constitution(text, f, m.start(), m.end(), lower)
+            elif code == "dld":
+                refs = _statute(text, f, m.start(), m.end(), lower)
+            else:  # "Luật Đất đai", else "Luật số 52/2019/QH14"
+                refs = _named_law(text, f, code, m.start(), m.end(), lower)
+                code = "luat"
+        elif code == "nq":
             refs = _session(text, f, m.start(), m.end()) or _congress(text, f, m.start(), m.end())
-        if not refs:
+        if not refs and code not in _SINGLE_CODES:
             refs = _numbered(text, f, code, m.start(), m.end(), abbr)
         yield from refs
 
@@ -769,6 +1474,20 @@ def _bare(text: str, f: str) -> Iterator[Ref]:
         yield _make_ref(text, code, _strip_zeros(m.group("num")), symbol, body, m.start(), m.end())
 
 
+def _bare_laws(text: str, f: str) -> Iterator[Ref]:
+    """A National Assembly symbol written alone: "58/2014/QH13" is Luật số 58/2014/QH13."""
+    if "qh" not in f:
+        return
+    for m in _BARE_QH_RE.finditer(f):
+        if not _at_word_start(f, m.start(), "-–/.") or _is_year(m.group("num")):
+            continue
+        symbol = _canonical_symbol(text[m.start("sym") : m.end("sym")])
+        if "QH" not in symbol:
+            continue
+        yield _make_ref(text, "luat", _strip_zeros(m.group("num")), symbol,
+                        _body_after(text, f, m.end()), m.start(), m.end())
+
+
 def _non_overlapping(refs: list[Ref]) -> list[Ref]:
     """Sort by start; on overlap keep the earlier (then longer) reference."""
     out: list[Ref] = []
@@ -787,24 +1506,44 @@ def find_refs(text: str) -> list[Ref]:
     if not text:
         return []
     f = fold_same_length(text)
-    return _non_overlapping(list(_typed(text, f)) + list(_bare(text, f)))
+    refs = _non_overlapping(
+        [*_typed(text, f), *_bare(text, f), *_bare_laws(text, f), *_code_abbreviations(text, f)]
+    )
+    out: list[Ref] = []
+    for r in refs:
+        out.append(_with_article(text, f, r, out[-1].end if out else 0))
+    return out
 
 
 # --- keys back to names -------------------------------------------------------------
 
-_KEY_RE = re.compile(r"(?P<code>[a-z]+):(?P<rest>\S+)")
+_KEY_RE = re.compile(r"(?P<code>[a-z]+):(?P<rest>[^\s#]+)")
+_SINGLE_KEY_RE = re.compile(r"(?P<code>[a-z]+)(?:/(?P<year>(?:19|20)\d\d))?")
+_ARTICLE_KEY_RE = re.compile(r"(?P<doc>[^\s#]+)#d(?P<article>[1-9]\d*)")
+_NAMED_KEY_RE = re.compile(r"(?P<slug>[a-z][a-z0-9]*(?:-[a-z0-9]+)*)(?:/(?P<year>(?:19|20)\d\d))?")
 # A stripped Party-style symbol key ("kl:21/tw"): the issuing Party organ,
 # Trung ương (TW), tỉnh/thành ủy (TU), huyện/quận ủy (HU, QU), đảng ủy (ĐU),
 # ban cán sự (BCS) ...  Anything else reads as a State symbol ("nd:152/cp").
 _PARTY_ORGAN_RE = re.compile(r"[a-z]*(?:tw|tu|hu|qu|du|bcs)")
 
 
+def _parse_key(key: str) -> tuple[str, str, str | None]:
+    """``"luat:dat-dai/2013#d5"`` → ("luat", "dat-dai/2013", "5"); ``"hp/2013"`` →
+    ("hp", "2013", None).  Raises :class:`QueryError` for anything else."""
+    m = _ARTICLE_KEY_RE.fullmatch(key)
+    doc, article = (m.group("doc"), m.group("article")) if m else (key, None)
+    m = _KEY_RE.fullmatch(doc)
+    if m and m.group("code") in REF_CODES and m.group("code") not in _SINGLE_CODES:
+        return m.group("code"), m.group("rest"), article
+    m = _SINGLE_KEY_RE.fullmatch(doc)
+    if m and m.group("code") in _SINGLE_CODES:
+        return m.group("code"), m.group("year") or "", article
+    raise QueryError(f"not a reference key: {key!r} (expected e.g. 'kl:21')")
+
+
 def key_type(key: str) -> str:
-    """The type name of a key: ``"kl:21"`` → ``"Kết luận"``."""
-    m = _KEY_RE.fullmatch(key)
-    if not m or m.group("code") not in REF_CODES:
-        raise QueryError(f"not a reference key: {key!r} (expected e.g. 'kl:21')")
-    return REF_CODES[m.group("code")]
+    """The type name of a key: ``"kl:21"`` → ``"Kết luận"``, ``"hp/2013"`` → ``"Hiến pháp"``."""
+    return REF_CODES[_parse_key(key)[0]]
 
 
 def _display_chunks(symbol_key: str) -> str:
@@ -815,20 +1554,42 @@ def _display_chunks(symbol_key: str) -> str:
 
 
 def key_label(key: str) -> str:
-    """Human name of a key: ``"kl:21/tw"`` → ``"Kết luận 21-KL/TW"``."""
-    name = key_type(key)
-    code, rest = key.split(":", 1)
+    """Human name of a key: ``"kl:21/tw"`` → ``"Kết luận 21-KL/TW"``,
+    ``"luat:bao-hiem-xa-hoi#d110"`` → ``"Điều 110 Luật Bảo hiểm xã hội"``.
+
+    Works from the key alone.  A law's name comes back with its diacritics
+    when it is in the table (:data:`LAW_NAMES`); a guessed name is shown as
+    folded in the key ("Luật Thu do"), so prefer a reference's stored label.
+    """
+    code, rest, article = _parse_key(key)
+    prefix = f"Điều {article} " if article else ""
+    return prefix + _key_document_label(key, code, rest)
+
+
+def _key_document_label(key: str, code: str, rest: str) -> str:
+    name = REF_CODES[code]
+    if code in _SINGLE_CODES:
+        return f"{name} {rest}" if rest else name
     m = re.fullmatch(r"tw(\d+)(?:-([ivxl]+))?", rest)
-    if m:
+    if m and code == "nq":
         tail = f" (khóa {m.group(2).upper()})" if m.group(2) else ""
         return f"{name} Trung ương {m.group(1)}{tail}"
     m = re.fullmatch(r"dh-([ivxl]+)", rest)
-    if m:
+    if m and code == "nq":
         return f"{name} Đại hội {m.group(1).upper()}"
     m = re.fullmatch(r"(\d+)(?:/(.+))?", rest)
-    if not m:
-        raise QueryError(f"not a reference key: {key!r} (expected e.g. 'kl:21')")
-    number, sym = m.group(1), m.group(2)
+    if m:
+        return _numbered_label(name, code, m.group(1), m.group(2))
+    m = _NAMED_KEY_RE.fullmatch(rest)
+    if m and code in _NAMED_CODES:
+        slug = m.group("slug")
+        title = _titles_by_slug().get((code, slug)) or slug.replace("-", " ").capitalize()
+        return f"{name} {title}" + (f" {m.group('year')}" if m.group("year") else "")
+    raise QueryError(f"not a reference key: {key!r} (expected e.g. 'kl:21')")
+
+
+def _numbered_label(name: str, code: str, number: str, sym: str | None) -> str:
+    """"Kết luận 21", "Kết luận 21-KL/TW", "Nghị định 15/2008/NĐ-CP" from a key's parts."""
     if not sym:
         return f"{name} {number}"
     abbr = _SYMBOL_ABBR.get(code)
