@@ -33,7 +33,7 @@ CORRECTION_WEIGHT = 0.5  # a corrected syllable, against 1.0 for one matched as 
 ABBREVIATION_WEIGHT = 0.8  # the other form of an abbreviation
 RARE_DF = 2  # a syllable in at most this many bulletins may be a typo ...
 RARE_RATIO = 50  # ... when a correction is this many times more frequent
-MAX_ALTERNATIVES = 5  # all OR'd: the text around them (adjacency bonuses) picks the right one
+MAX_ALTERNATIVES = 10  # all OR'd: the text around them (adjacency bonuses) picks the right one
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def read_syllable(typed: str, voc: Vocabulary, plain: bool) -> Reading:
                 return Reading(typed, decoded, decoded=True)
     if not typed.isalpha():
         return Reading(typed, norm, unknown=df == 0)
-    suggestions = voc.spell_index().suggest(typed, limit=MAX_ALTERNATIVES + 8)
+    suggestions = voc.spell_index().suggest(typed, limit=MAX_ALTERNATIVES + 10)
     same_letters = fold(norm) if not has_diacritics(typed) else None  # the folded field matches these already
     better = [
         (s, c, n)

@@ -570,6 +570,7 @@ class QueryPlan:
     best_triples: list[tuple[str, str, str]] = field(default_factory=list)
     every_query: wq.Query | None = None  # every word, one cheap clause each: does "all" find enough?
     corrected: str | None = None  # the query as read, when raw Telex/VNI or a typo was read otherwise
+    together: wq.Query | None = None  # every adjacent pair of a short free-text query: its words side by side
     forgiving: bool = True  # slips were read (see searcher.corrections)
 
     @property
@@ -592,6 +593,11 @@ class QueryPlan:
     def needs_ref(self) -> bool:
         """A short query naming a document: only bulletins citing it may answer."""
         return bool(self.refs) and not self.long
+
+
+def _lone_letter(group: list[Unit]) -> bool:
+    u = group[0]
+    return len(group) == 1 and u.kind == "syls" and len(u.syls) == 1 and len(u.syls[0].original) == 1 and u.syls[0].original.isalpha()
 
 
 def _as_read(text: str, units: list[Unit]) -> str | None:
@@ -659,13 +665,16 @@ def read_query(text: str, voc: Vocabulary | None = None, *, forgiving: bool = Tr
             raise QueryError("the query only excludes words: add at least one word to search for")
         raise QueryError("the query has no letters or digits to search for: type some words")
 
+    # In a query of three units or more, a lone letter ("công b", a word whose
+    # other letters were lost) is not required: it only adds to the score.
+    loose = [g for g in groups if forgiving and len(groups) >= 3 and _lone_letter(g)]
     group_queries = [
-        _unit_query(g[0]) if len(g) == 1 else wq.Or([_unit_query(u) for u in g]) for g in groups
+        _unit_query(g[0]) if len(g) == 1 else wq.Or([_unit_query(u) for u in g]) for g in groups if g not in loose
     ]
     flat = [u for g in groups for u in g]
     if plain and any(s.decoded for u in flat for s in u.syls):
         plain = not all(s.exact for u in _flat(flat) if u.kind != "ref" for s in u.syls)
-    bonus = _bonus_queries(flat)
+    bonus = _bonus_queries(flat) + [_unit_query(g[0]) for g in loose]
     required = group_queries[0] if len(group_queries) == 1 else wq.And(group_queries)
     all_q = wq.AndMaybe(required, wq.Or(bonus)) if bonus else required
     best_field, best_terms, best_pairs, best_triples, best_q = _best_match(flat, plain)
@@ -678,6 +687,11 @@ def read_query(text: str, voc: Vocabulary | None = None, *, forgiving: bool = Tr
 
     plan = QueryPlan(text, groups, negatives, all_q, best_q, plain=plain, best_field=best_field, best_terms=best_terms, best_pairs=best_pairs, best_triples=best_triples, every_query=every_q)
     plan.corrected = _as_read(text, flat) or (text if text != typed else None)
+    seq = [s.pair_fold for u in _flat(flat) for s in u.syls]
+    if forgiving and 3 <= plan.units <= 6 and not negatives and all(u.kind == "syls" for u in flat) and len(seq) > 1:
+        # Folded, so that a tone slip ("đế" for "để") still counts as side by side.
+        pairs = [wq.Term("pair_fold", f"{a} {b}") for a, b in dict.fromkeys(zip(seq, seq[1:]))]
+        plan.together = pairs[0] if len(pairs) == 1 else wq.And(pairs)
     plan.forgiving = forgiving
     for u in flat:
         if u.ref is not None:

@@ -375,12 +375,15 @@ class Searcher:
                 labels = ", ".join(r.label for r in plan.refs)
                 mode, notice = "ref", f"no bulletin in the index cites {labels}"
             elif p.sort == "relevance" and (
-                (plan.question and m.total < p.limit) or (m.total == 0 and plan.units >= 2)
+                (plan.question and m.total < p.limit)
+                or (m.total == 0 and plan.units >= 2)
                 or (m.total < p.limit and plan.units >= 3 and plan.corrected is not None)
+                or (plan.corrected is None and plan.together is not None
+                    and ev.match(plan.together, p.allow, p.keep).total == 0)
             ):
-                # A question finding too little, words no bulletin holds all of (a
-                # slip that makes another real word: "nền" for "nên"), or a corrected
-                # query finding too little: best match.
+                # A question finding too little; words no bulletin holds all of, or
+                # none holds side by side (a slip that makes another real word:
+                # "hải" for "phải"); a corrected query finding too little: best match.
                 m, ranked = self._best(s, ev, plan, p)
                 mode = "best"
         terms = Terms(frozenset(plan.norms), frozenset(plan.folds), frozenset(plan.ref_keys))
