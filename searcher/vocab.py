@@ -28,7 +28,7 @@ MAX_WORD_SYLLABLES = 4
 
 @dataclass
 class Vocabulary:
-    """``syl_forms``: folded syllable → [(syllable, doc freq)], most frequent first.
+    """``syl_forms``: folded syllable → every [(syllable, doc freq)], most frequent first.
     ``word_forms``: folded word (``ket_luan``) → [(word, doc freq)], most frequent first.
     ``words``: every compound word of the ``word`` field, with its doc freq."""
 
@@ -71,14 +71,15 @@ class Vocabulary:
         return word in self.words
 
     def syllable_forms(self, folded: str) -> list[tuple[str, int]]:
-        return self.syl_forms.get(folded, [])
+        """The :data:`MAX_FORMS` most frequent accented forms of a folded syllable."""
+        return self.syl_forms.get(folded, [])[:MAX_FORMS]
 
     def word_candidates(self, folded_word: str) -> list[tuple[str, int]]:
         return self.word_forms.get(folded_word, [])
 
 
-def _top(groups: dict[str, list[tuple[str, int]]]) -> dict[str, list[tuple[str, int]]]:
-    return {k: sorted(v, key=lambda x: (-x[1], x[0]))[:MAX_FORMS] for k, v in groups.items()}
+def _top(groups: dict[str, list[tuple[str, int]]], keep: int | None = MAX_FORMS) -> dict[str, list[tuple[str, int]]]:
+    return {k: sorted(v, key=lambda x: (-x[1], x[0]))[:keep] for k, v in groups.items()}
 
 
 def from_reader(reader) -> Vocabulary:
@@ -96,7 +97,7 @@ def from_reader(reader) -> Vocabulary:
             continue
         words[text] = df
         word_groups.setdefault(fold(text), []).append((text, df))
-    return Vocabulary(_top(syl_groups), _top(word_groups), words)
+    return Vocabulary(_top(syl_groups, keep=None), _top(word_groups), words)
 
 
 def write(path: Path, reader, abbreviation_lines: list[str] | None = None) -> None:
