@@ -39,8 +39,14 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .errors import (  # noqa: F401
-        BadDocument, BantinError, CorpusError, DocumentNotFound, IndexCorruptError,
-        IndexLockedError, IndexMissingError, QueryError,
+        BadDocument,
+        BantinError,
+        CorpusError,
+        DocumentNotFound,
+        IndexCorruptError,
+        IndexLockedError,
+        IndexMissingError,
+        QueryError,
     )
     from .indexer import IndexReport, build_index, update_index  # noqa: F401
     from .models import Document, Hit, SearchResult  # noqa: F401

@@ -112,9 +112,7 @@ class AbbreviationTable:
     entries: list[Abbreviation] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     _by_key: dict[str, list[Abbreviation]] = field(default_factory=dict, init=False, repr=False)
-    _by_folded: dict[tuple[str, ...], list[Abbreviation]] = field(
-        default_factory=dict, init=False, repr=False
-    )
+    _by_folded: dict[tuple[str, ...], list[Abbreviation]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         kept: list[Abbreviation] = []
@@ -168,7 +166,9 @@ def load_table(extra_path: Path | None = None) -> AbbreviationTable:
     """The shipped table, plus an archive's own file if given (its senses after
     the shipped ones).  Bad lines of either, and an unreadable file, become
     ``table.warnings``."""
-    entries, warnings = (list(x) for x in _shipped())
+    shipped, shipped_warnings = _shipped()
+    entries: list[Abbreviation] = list(shipped)
+    warnings: list[str] = list(shipped_warnings)
     if extra_path is not None:
         path = Path(extra_path)
         try:

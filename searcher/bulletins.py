@@ -24,10 +24,10 @@ import json
 import os
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Iterator
 
 from .dates import find_dates, parse_date, read_record_date, strip_dates
 from .errors import BadDocument, CorpusError
@@ -326,9 +326,7 @@ def _read_date_line(line: str) -> _DateLine | None:
 
 # --- source / url lines -------------------------------------------------------------
 
-_SOURCE_LINE = re.compile(
-    r"\(?\s*(?P<kw>Theo|THEO|Nguồn|NGUỒN)(?P<colon>\s*[:：]\s*|\s+)(?P<src>.+?)\s*\)?\s*\.?"
-)
+_SOURCE_LINE = re.compile(r"\(?\s*(?P<kw>Theo|THEO|Nguồn|NGUỒN)(?P<colon>\s*[:：]\s*|\s+)(?P<src>.+?)\s*\)?\s*\.?")
 _URL_LINE = re.compile(
     r"(?:(?:Nguồn|Link|URL|Source)\s*[:：]\s*)?(?P<url>(?:https?://|www\.)\S+?)[.)]?",
     re.IGNORECASE,
@@ -384,7 +382,7 @@ class _LineKey:
     has_letters: bool
 
     @classmethod
-    def of(cls, line: str) -> "_LineKey":
+    def of(cls, line: str) -> _LineKey:
         text = line.rstrip(_TRAILING).casefold()
         return cls(text, any(c.isalpha() for c in text))
 
@@ -429,11 +427,7 @@ def _similar_words(a: list[str], b: list[str]) -> bool:
     edits = [op for op in matcher.get_opcodes() if op[0] != "equal"]
     if len(edits) > max(1, max(len(a), len(b)) // WORDS_PER_EDIT):
         return False  # "- Hiệu số bàn thắng thua…" / "- Số bàn thắng…": two list items
-    return all(
-        _close_words(" ".join(a[i1:i2]), " ".join(b[j1:j2]))
-        for op, i1, i2, j1, j2 in edits
-        if op == "replace"
-    )
+    return all(_close_words(" ".join(a[i1:i2]), " ".join(b[j1:j2])) for op, i1, i2, j1, j2 in edits if op == "replace")
 
 
 def _same_line(a: _LineKey, b: _LineKey) -> bool:
@@ -669,7 +663,6 @@ def cap_body(body: str, raw_chars: int, where: str, limit: int | None = None) ->
         f"{where}: longer than {limit:,} characters ({raw_chars:,} as written); "
         "only the first part is indexed and shown",
     )
-
 
 
 def read_txt(path: Path, root: Path) -> Bulletin:

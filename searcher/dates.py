@@ -99,18 +99,14 @@ _NUM_RIGHT = r"(?!\d|[/.]\d|/[^\W\d_]|-\d(?!\d?[/.]\d))"
 _FLAGS = re.IGNORECASE
 
 # "2022-01-21", "2022/1/21", "2022.01.21", also with a time after it.
-_ISO = re.compile(
-    r"(?<![\d/.\-])(?P<y>\d{4})(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})" + _NUM_RIGHT, _FLAGS
-)
+_ISO = re.compile(r"(?<![\d/.\-])(?P<y>\d{4})(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})" + _NUM_RIGHT, _FLAGS)
 # "21/01/2022", "21-1-2022", "21.01.2022", "Thứ Ba, 05/04/2022".
 _DMY = re.compile(
     _DAY_WORD + _NUM_LEFT + r"(?P<d>\d{1,2})(?P<s>[/.\-])(?P<m>\d{1,2})(?P=s)(?P<y>\d{4})" + _NUM_RIGHT,
     _FLAGS,
 )
 # "ngày 29 tháng 9 năm 2011", "mùng 1 tháng 1 năm 1999", "12 tháng mười hai năm 2023".
-_VI = re.compile(
-    _DAY_WORD + _NUM_LEFT + r"(?P<d>\d{1,2})\s+tháng\s+" + _MONTH + r"\s*,?\s*năm\s+" + _YEAR, _FLAGS
-)
+_VI = re.compile(_DAY_WORD + _NUM_LEFT + r"(?P<d>\d{1,2})\s+tháng\s+" + _MONTH + r"\s*,?\s*năm\s+" + _YEAR, _FLAGS)
 # "31 thg 12, 2011", "31 Thg 12 2011".
 _THG = re.compile(
     _DAY_WORD + _NUM_LEFT + r"(?P<d>\d{1,2})\s+thg\s+(?P<m>\d{1,2})(?:\s*,\s*|\s+)(?:năm\s+)?" + _YEAR,
@@ -125,13 +121,10 @@ _FULL_SHAPES = (_ISO, _DMY, _VI, _THG, _DM_YEAR)
 # Year-less dates, removed by strip_dates but never read: "18/12", "29-12",
 # "20-31/12", "ngày 18 tháng 12", "18 thg 12".
 _YEARLESS_NUM = re.compile(
-    _DAY_WORD
-    + r"(?<![\d/.\-])(?:\d{1,2}\s*[-–—]\s*)?\d{1,2}[/\-.]\d{1,2}(?![\d/.\-]*\d)",
+    _DAY_WORD + r"(?<![\d/.\-])(?:\d{1,2}\s*[-–—]\s*)?\d{1,2}[/\-.]\d{1,2}(?![\d/.\-]*\d)",
     _FLAGS,
 )
-_YEARLESS_VI = re.compile(
-    _DAY_WORD + r"(?<![\d/.\-])\d{1,2}\s+(?:tháng|thg)\s+" + _MONTH, _FLAGS
-)
+_YEARLESS_VI = re.compile(_DAY_WORD + r"(?<![\d/.\-])\d{1,2}\s+(?:tháng|thg)\s+" + _MONTH, _FLAGS)
 _YEARLESS_SHAPES = (_YEARLESS_NUM, _YEARLESS_VI)
 
 # The first day of a range, right before a full date ("20 – ", "20-", "từ ngày 20 đến ").
@@ -316,8 +309,7 @@ _PERIOD_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 _PERIOD_HELP = "write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2022-06-01)"
 _FILTER_HELP = (
-    "write a date (YYYY, YYYY-MM or YYYY-MM-DD), a range A..B, A.. or ..B, "
-    "or >A, >=A, <B, <=B (e.g. 2022-01..2022-06)"
+    "write a date (YYYY, YYYY-MM or YYYY-MM-DD), a range A..B, A.. or ..B, or >A, >=A, <B, <=B (e.g. 2022-01..2022-06)"
 )
 
 

@@ -20,9 +20,9 @@ import json
 import math
 import time
 import unicodedata
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Collection, Iterable, Sequence
 
 from .errors import BantinError, QueryError
 from .normalise import fix_lookalikes
@@ -70,14 +70,8 @@ def _parse_query_line(line: str, where: str) -> JudgedQuery:
         raise EvalError(f"{where}: missing or empty 'qid'; give every query a string id")
     if not isinstance(query, str) or not query.strip():
         raise EvalError(f"{where}: missing or empty 'query'; give query {qid!s} its text")
-    if (
-        not isinstance(relevant, list)
-        or not relevant
-        or not all(isinstance(r, str) and r for r in relevant)
-    ):
-        raise EvalError(
-            f"{where}: 'relevant_ids' must be a non-empty list of passage ids; fix query {qid!s}"
-        )
+    if not isinstance(relevant, list) or not relevant or not all(isinstance(r, str) and r for r in relevant):
+        raise EvalError(f"{where}: 'relevant_ids' must be a non-empty list of passage ids; fix query {qid!s}")
     return JudgedQuery(str(qid), query, tuple(dict.fromkeys(relevant)))
 
 
@@ -252,7 +246,7 @@ class EvalReport:
             "latency_p95_ms": self.latency_p95_ms,
         }
         if per_query:
-            data["outcomes"] = [asdict(o) for o in self.outcomes]
+            data["outcomes"] = [asdict(o) for o in self.outcomes]  # type: ignore[assignment]
         return data
 
 

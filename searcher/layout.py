@@ -27,9 +27,9 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from .errors import IndexCorruptError, IndexLockedError, IndexMissingError
 
@@ -169,9 +169,7 @@ def current_generation(root: Path) -> Generation:
     """The live generation, or a typed error that says what to do."""
     root = Path(root)
     if not root.is_dir():
-        raise IndexMissingError(
-            f"no index at '{root}': build it with `bantin index --index {root}`"
-        )
+        raise IndexMissingError(f"no index at '{root}': build it with `bantin index --index {root}`")
     pointer = root / CURRENT
     try:
         name = pointer.read_text(encoding="utf-8").strip()
@@ -180,9 +178,7 @@ def current_generation(root: Path) -> Generation:
             raise IndexCorruptError(
                 f"index at '{root}' has no CURRENT pointer: rebuild it with `bantin index --rebuild --index {root}`"
             ) from None
-        raise IndexMissingError(
-            f"no index at '{root}': build it with `bantin index --index {root}`"
-        ) from None
+        raise IndexMissingError(f"no index at '{root}': build it with `bantin index --index {root}`") from None
     except (OSError, UnicodeDecodeError) as e:
         raise IndexCorruptError(
             f"cannot read '{pointer}' ({e.__class__.__name__}): rebuild with `bantin index --rebuild --index {root}`"
@@ -309,7 +305,7 @@ class WriteLock:
         self.wait = wait
         self._fd: int | None = None
 
-    def __enter__(self) -> "WriteLock":
+    def __enter__(self) -> WriteLock:
         make_root(self.root)
         fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:

@@ -52,8 +52,16 @@ def citations(mentions: list[dict]) -> list[Citation]:
             continue
         c = out.setdefault(
             key,
-            {"key": key, "label": m.get("label") or key, "type": m.get("type") or "", "number": m.get("number"),
-             "symbol": None, "count": 0, "spans": [], "in_title": False},
+            {
+                "key": key,
+                "label": m.get("label") or key,
+                "type": m.get("type") or "",
+                "number": m.get("number"),
+                "symbol": None,
+                "count": 0,
+                "spans": [],
+                "in_title": False,
+            },
         )
         c["count"] += 1
         c["symbol"] = c["symbol"] or m.get("symbol")

@@ -166,7 +166,12 @@ def split_filters(text: str, filters: Filters) -> str:
     return _SYNTAX.sub(take, text)
 
 
-_EXAMPLES = {"date": "date:2022-03", "source": "source:dangcongsan.vn", "author": 'author:"Linh Lan"', "cites": 'cites:"Kết luận 21"'}
+_EXAMPLES = {
+    "date": "date:2022-03",
+    "source": "source:dangcongsan.vn",
+    "author": 'author:"Linh Lan"',
+    "cites": 'cites:"Kết luận 21"',
+}
 
 
 def check_sort(sort: object, has_query: bool) -> str:

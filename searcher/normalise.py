@@ -194,11 +194,8 @@ def _tone_index(bare: str) -> int | None:
     if start >= n:
         return None
     # qu-, gi- followed by another vowel: the u / i belongs to the consonant.
-    if start > 0 and start + 1 < n and bare[start + 1] in _VOWELS:
-        if (bare[start - 1] == "q" and bare[start] == "u") or (
-            bare[start - 1] == "g" and bare[start] == "i"
-        ):
-            start += 1
+    if start > 0 and start + 1 < n and bare[start + 1] in _VOWELS and bare[start - 1 : start + 1] in ("qu", "gi"):
+        start += 1
     end = start
     while end < n and bare[end] in _VOWELS:
         end += 1

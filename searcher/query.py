@@ -51,11 +51,29 @@ BEST_TITLE_BOOST = 1.0  # a title term in the best-match reading
 
 # Interrogatives carry no topic: a best-match reading leaves them out.
 QUESTION_WORDS = frozenset(
-    "gì nào ai đâu sao mấy bao nhiêu không hay chưa thế vậy à ư nhỉ chăng".split()
+    [
+        "gì",
+        "nào",
+        "ai",
+        "đâu",
+        "sao",
+        "mấy",
+        "bao",
+        "nhiêu",
+        "không",
+        "hay",
+        "chưa",
+        "thế",
+        "vậy",
+        "à",
+        "ư",
+        "nhỉ",
+        "chăng",
+    ]
 )
 # Words that make a query a question (a question need not hold every word).
-_ASKING = frozenset("gì nào ai đâu mấy nhiêu".split())
-_ASKING_PLAIN = frozenset("gi nao dau nhieu".split())
+_ASKING = frozenset(["gì", "nào", "ai", "đâu", "mấy", "nhiêu"])
+_ASKING_PLAIN = frozenset(["gi", "nao", "dau", "nhieu"])
 
 
 # --- 1. syntax ---------------------------------------------------------------
@@ -206,7 +224,7 @@ class Unit:
     ref: Ref | None = None
     word: str | None = None  # the corpus word these syllables form, if any
     restored_word: str | None = None
-    inner: list["Unit"] | None = None  # a spelled-out abbreviation: the units it is made of
+    inner: list[Unit] | None = None  # a spelled-out abbreviation: the units it is made of
     alternative: wq.Query | None = None  # the other form of an abbreviation
 
 
@@ -350,7 +368,11 @@ def _full_form_query(fulls: list[str]) -> wq.Query:
             subs.append(wq.Term("syl", norms[0], boost=ABBREVIATION_WEIGHT))
         elif norms:
             pairs = [wq.Term("pair", f"{a} {b}") for a, b in zip(norms, norms[1:])]
-            subs.append(wq.And(pairs, boost=ABBREVIATION_WEIGHT) if len(pairs) > 1 else wq.Term("pair", pairs[0].text, boost=ABBREVIATION_WEIGHT))
+            subs.append(
+                wq.And(pairs, boost=ABBREVIATION_WEIGHT)
+                if len(pairs) > 1
+                else wq.Term("pair", pairs[0].text, boost=ABBREVIATION_WEIGHT)
+            )
     return subs[0] if len(subs) == 1 else wq.Or(subs)
 
 
@@ -597,7 +619,13 @@ class QueryPlan:
 
 def _lone_letter(group: list[Unit]) -> bool:
     u = group[0]
-    return len(group) == 1 and u.kind == "syls" and len(u.syls) == 1 and len(u.syls[0].original) == 1 and u.syls[0].original.isalpha()
+    return (
+        len(group) == 1
+        and u.kind == "syls"
+        and len(u.syls) == 1
+        and len(u.syls[0].original) == 1
+        and u.syls[0].original.isalpha()
+    )
 
 
 def _as_read(text: str, units: list[Unit]) -> str | None:
@@ -637,7 +665,7 @@ def read_query(text: str, voc: Vocabulary | None = None, *, forgiving: bool = Tr
 
         text = decode_text(text, voc)
     if not text.strip():
-        raise QueryError("empty query: type the words to search for, e.g. \"Kết luận 21\"")
+        raise QueryError('empty query: type the words to search for, e.g. "Kết luận 21"')
     clauses = _merge_runs(parse(text))
     plain = not has_diacritics(text)
     groups: list[list[Unit]] = []
@@ -685,7 +713,19 @@ def read_query(text: str, voc: Vocabulary | None = None, *, forgiving: bool = Tr
         best_q = wq.AndNot(best_q, neg)
         every_q = wq.AndNot(every_q, neg)
 
-    plan = QueryPlan(text, groups, negatives, all_q, best_q, plain=plain, best_field=best_field, best_terms=best_terms, best_pairs=best_pairs, best_triples=best_triples, every_query=every_q)
+    plan = QueryPlan(
+        text,
+        groups,
+        negatives,
+        all_q,
+        best_q,
+        plain=plain,
+        best_field=best_field,
+        best_terms=best_terms,
+        best_pairs=best_pairs,
+        best_triples=best_triples,
+        every_query=every_q,
+    )
     plan.corrected = _as_read(text, flat) or (text if text != typed else None)
     seq = [s.pair_fold for u in _flat(flat) for s in u.syls]
     if forgiving and 3 <= plan.units <= 6 and not negatives and all(u.kind == "syls" for u in flat) and len(seq) > 1:

@@ -209,72 +209,216 @@ _CHUNK_DISPLAY: dict[str, str] = {"nd": "NĐ", "qd": "QĐ", "ttg": "TTg"}
 # longest name wins ("Giáo dục đại học" over "Giáo dục").  Keys are the folded
 # words joined by "-" (``luat:phong-chong-tham-nhung``); labels use these titles.
 LAW_NAMES: tuple[str, ...] = (
-    "An ninh mạng", "An ninh quốc gia", "An toàn thông tin mạng", "An toàn thực phẩm",
-    "An toàn, vệ sinh lao động", "Ban hành văn bản quy phạm pháp luật",
-    "Ban hành văn bản quy phạm pháp luật của Hội đồng nhân dân, Ủy ban nhân dân", "Báo chí",
-    "Bảo hiểm tiền gửi", "Bảo hiểm xã hội", "Bảo hiểm y tế", "Bảo vệ bí mật nhà nước",
-    "Bảo vệ môi trường", "Bảo vệ quyền lợi người tiêu dùng", "Bảo vệ sức khỏe nhân dân",
-    "Bảo vệ và kiểm dịch thực vật", "Bảo vệ và phát triển rừng",
-    "Bảo vệ, chăm sóc và giáo dục trẻ em", "Bầu cử đại biểu Hội đồng nhân dân",
-    "Bầu cử đại biểu Quốc hội", "Bầu cử đại biểu Quốc hội và đại biểu Hội đồng nhân dân",
-    "Biên giới quốc gia", "Biên phòng Việt Nam", "Biển Việt Nam", "Bình đẳng giới",
-    "Bưu chính", "Cán bộ, công chức", "Các công cụ chuyển nhượng", "Các tổ chức tín dụng",
-    "Cạnh tranh", "Căn cước", "Căn cước công dân", "Cảnh sát biển Việt Nam", "Chăn nuôi",
-    "Chất lượng sản phẩm, hàng hóa", "Chứng khoán", "Chuyển giao công nghệ", "Cơ yếu",
-    "Công an nhân dân", "Công chứng", "Công đoàn", "Công nghệ cao", "Công nghệ thông tin",
-    "Cư trú", "Dân quân tự vệ", "Dạy nghề", "Di sản văn hóa", "Doanh nghiệp",
-    "Doanh nghiệp nhà nước", "Du lịch", "Dược", "Đa dạng sinh học", "Đặc xá",
-    "Đấu giá tài sản", "Đấu thầu", "Đất đai", "Đầu tư", "Đầu tư công",
-    "Đầu tư nước ngoài tại Việt Nam", "Đầu tư theo phương thức đối tác công tư",
-    "Đê điều", "Điện ảnh", "Điện lực", "Điều ước quốc tế", "Đo đạc và bản đồ", "Đo lường",
-    "Dầu khí", "Đường bộ", "Đường sắt", "Giá", "Giám định tư pháp", "Giao dịch điện tử",
-    "Giao thông đường bộ", "Giao thông đường thủy nội địa", "Giáo dục", "Giáo dục đại học",
-    "Giáo dục nghề nghiệp", "Giáo dục quốc phòng và an ninh", "Hải quan",
-    "Hàng không dân dụng Việt Nam", "Hóa chất", "Hoạt động giám sát của Quốc hội",
-    "Hoạt động giám sát của Quốc hội và Hội đồng nhân dân", "Hộ tịch", "Hôn nhân và gia đình",
-    "Hợp tác xã", "Hỗ trợ doanh nghiệp nhỏ và vừa",
-    "Hiến, lấy, ghép mô, bộ phận cơ thể người và hiến, lấy xác", "Kế toán", "Khám bệnh, chữa bệnh",
-    "Khí tượng thủy văn", "Khiếu nại", "Khiếu nại, tố cáo", "Khoa học và công nghệ",
-    "Khoáng sản", "Khuyến khích đầu tư trong nước", "Kiến trúc", "Kiểm toán độc lập",
-    "Kiểm toán nhà nước", "Kinh doanh bảo hiểm", "Kinh doanh bất động sản",
-    "Ký kết, gia nhập và thực hiện điều ước quốc tế", "Lâm nghiệp", "Luật sư",
-    "Lưu trữ", "Lý lịch tư pháp", "Mặt trận Tổ quốc Việt Nam", "Năng lượng nguyên tử",
-    "Ngân hàng Nhà nước Việt Nam", "Ngân sách nhà nước", "Nghĩa vụ quân sự",
-    "Người cao tuổi", "Người khuyết tật",
-    "Người lao động Việt Nam đi làm việc ở nước ngoài theo hợp đồng", "Nhà ở",
-    "Nuôi con nuôi", "Phá sản", "Phí và lệ phí", "Phòng cháy và chữa cháy",
-    "Phòng, chống bạo lực gia đình", "Phòng, chống bệnh truyền nhiễm",
-    "Phòng, chống HIV/AIDS", "Phòng, chống khủng bố", "Phòng, chống ma túy",
-    "Phòng, chống mua bán người", "Phòng, chống rửa tiền",
-    "Phòng, chống tác hại của rượu, bia", "Phòng, chống tác hại của thuốc lá",
-    "Phòng, chống tham nhũng", "Phòng, chống thiên tai", "Phổ biến, giáo dục pháp luật",
-    "Phổ cập giáo dục tiểu học", "Quản lý nợ công", "Quản lý ngoại thương",
-    "Quản lý thuế", "Quản lý, sử dụng tài sản công", "Quảng cáo", "Quốc phòng",
-    "Quốc tịch Việt Nam", "Quy hoạch", "Quy hoạch đô thị", "Sở hữu trí tuệ",
-    "Sĩ quan Quân đội nhân dân Việt Nam", "Sử dụng năng lượng tiết kiệm và hiệu quả",
-    "Tài nguyên nước", "Tần số vô tuyến điện", "Thanh niên", "Thanh tra",
-    "Thi đua, khen thưởng", "Thi hành án dân sự", "Thi hành án hình sự",
-    "Thi hành tạm giữ, tạm giam", "Thú y", "Thủ đô", "Thủy lợi", "Thủy sản",
-    "Thuế bảo vệ môi trường", "Thuế chuyển quyền sử dụng đất", "Thuế giá trị gia tăng",
-    "Thuế sử dụng đất nông nghiệp", "Thuế sử dụng đất phi nông nghiệp", "Thuế tài nguyên",
-    "Thuế thu nhập cá nhân", "Thuế thu nhập doanh nghiệp", "Thuế tiêu thụ đặc biệt",
-    "Thuế xuất khẩu, thuế nhập khẩu", "Thống kê", "Thương mại", "Thư viện",
-    "Thực hành tiết kiệm, chống lãng phí", "Thực hiện dân chủ ở cơ sở", "Thể dục, thể thao",
-    "Tiếp cận thông tin", "Tiếp công dân", "Tiêu chuẩn và quy chuẩn kỹ thuật",
-    "Tín ngưỡng, tôn giáo", "Tố cáo", "Tố tụng hành chính", "Tổ chức chính quyền địa phương",
-    "Tổ chức Chính phủ", "Tổ chức cơ quan điều tra hình sự",
-    "Tổ chức Hội đồng nhân dân và Ủy ban nhân dân", "Tổ chức Quốc hội",
-    "Tổ chức Tòa án nhân dân", "Tổ chức Viện kiểm sát nhân dân",
-    "Trật tự, an toàn giao thông đường bộ", "Trẻ em", "Trọng tài thương mại",
-    "Trồng trọt", "Trợ giúp pháp lý", "Trưng cầu ý dân", "Tương trợ tư pháp",
-    "Việc làm", "Viễn thông", "Viên chức", "Xây dựng", "Xuất bản",
-    "Xuất cảnh, nhập cảnh của công dân Việt Nam", "Xử lý vi phạm hành chính",
+    "An ninh mạng",
+    "An ninh quốc gia",
+    "An toàn thông tin mạng",
+    "An toàn thực phẩm",
+    "An toàn, vệ sinh lao động",
+    "Ban hành văn bản quy phạm pháp luật",
+    "Ban hành văn bản quy phạm pháp luật của Hội đồng nhân dân, Ủy ban nhân dân",
+    "Báo chí",
+    "Bảo hiểm tiền gửi",
+    "Bảo hiểm xã hội",
+    "Bảo hiểm y tế",
+    "Bảo vệ bí mật nhà nước",
+    "Bảo vệ môi trường",
+    "Bảo vệ quyền lợi người tiêu dùng",
+    "Bảo vệ sức khỏe nhân dân",
+    "Bảo vệ và kiểm dịch thực vật",
+    "Bảo vệ và phát triển rừng",
+    "Bảo vệ, chăm sóc và giáo dục trẻ em",
+    "Bầu cử đại biểu Hội đồng nhân dân",
+    "Bầu cử đại biểu Quốc hội",
+    "Bầu cử đại biểu Quốc hội và đại biểu Hội đồng nhân dân",
+    "Biên giới quốc gia",
+    "Biên phòng Việt Nam",
+    "Biển Việt Nam",
+    "Bình đẳng giới",
+    "Bưu chính",
+    "Cán bộ, công chức",
+    "Các công cụ chuyển nhượng",
+    "Các tổ chức tín dụng",
+    "Cạnh tranh",
+    "Căn cước",
+    "Căn cước công dân",
+    "Cảnh sát biển Việt Nam",
+    "Chăn nuôi",
+    "Chất lượng sản phẩm, hàng hóa",
+    "Chứng khoán",
+    "Chuyển giao công nghệ",
+    "Cơ yếu",
+    "Công an nhân dân",
+    "Công chứng",
+    "Công đoàn",
+    "Công nghệ cao",
+    "Công nghệ thông tin",
+    "Cư trú",
+    "Dân quân tự vệ",
+    "Dạy nghề",
+    "Di sản văn hóa",
+    "Doanh nghiệp",
+    "Doanh nghiệp nhà nước",
+    "Du lịch",
+    "Dược",
+    "Đa dạng sinh học",
+    "Đặc xá",
+    "Đấu giá tài sản",
+    "Đấu thầu",
+    "Đất đai",
+    "Đầu tư",
+    "Đầu tư công",
+    "Đầu tư nước ngoài tại Việt Nam",
+    "Đầu tư theo phương thức đối tác công tư",
+    "Đê điều",
+    "Điện ảnh",
+    "Điện lực",
+    "Điều ước quốc tế",
+    "Đo đạc và bản đồ",
+    "Đo lường",
+    "Dầu khí",
+    "Đường bộ",
+    "Đường sắt",
+    "Giá",
+    "Giám định tư pháp",
+    "Giao dịch điện tử",
+    "Giao thông đường bộ",
+    "Giao thông đường thủy nội địa",
+    "Giáo dục",
+    "Giáo dục đại học",
+    "Giáo dục nghề nghiệp",
+    "Giáo dục quốc phòng và an ninh",
+    "Hải quan",
+    "Hàng không dân dụng Việt Nam",
+    "Hóa chất",
+    "Hoạt động giám sát của Quốc hội",
+    "Hoạt động giám sát của Quốc hội và Hội đồng nhân dân",
+    "Hộ tịch",
+    "Hôn nhân và gia đình",
+    "Hợp tác xã",
+    "Hỗ trợ doanh nghiệp nhỏ và vừa",
+    "Hiến, lấy, ghép mô, bộ phận cơ thể người và hiến, lấy xác",
+    "Kế toán",
+    "Khám bệnh, chữa bệnh",
+    "Khí tượng thủy văn",
+    "Khiếu nại",
+    "Khiếu nại, tố cáo",
+    "Khoa học và công nghệ",
+    "Khoáng sản",
+    "Khuyến khích đầu tư trong nước",
+    "Kiến trúc",
+    "Kiểm toán độc lập",
+    "Kiểm toán nhà nước",
+    "Kinh doanh bảo hiểm",
+    "Kinh doanh bất động sản",
+    "Ký kết, gia nhập và thực hiện điều ước quốc tế",
+    "Lâm nghiệp",
+    "Luật sư",
+    "Lưu trữ",
+    "Lý lịch tư pháp",
+    "Mặt trận Tổ quốc Việt Nam",
+    "Năng lượng nguyên tử",
+    "Ngân hàng Nhà nước Việt Nam",
+    "Ngân sách nhà nước",
+    "Nghĩa vụ quân sự",
+    "Người cao tuổi",
+    "Người khuyết tật",
+    "Người lao động Việt Nam đi làm việc ở nước ngoài theo hợp đồng",
+    "Nhà ở",
+    "Nuôi con nuôi",
+    "Phá sản",
+    "Phí và lệ phí",
+    "Phòng cháy và chữa cháy",
+    "Phòng, chống bạo lực gia đình",
+    "Phòng, chống bệnh truyền nhiễm",
+    "Phòng, chống HIV/AIDS",
+    "Phòng, chống khủng bố",
+    "Phòng, chống ma túy",
+    "Phòng, chống mua bán người",
+    "Phòng, chống rửa tiền",
+    "Phòng, chống tác hại của rượu, bia",
+    "Phòng, chống tác hại của thuốc lá",
+    "Phòng, chống tham nhũng",
+    "Phòng, chống thiên tai",
+    "Phổ biến, giáo dục pháp luật",
+    "Phổ cập giáo dục tiểu học",
+    "Quản lý nợ công",
+    "Quản lý ngoại thương",
+    "Quản lý thuế",
+    "Quản lý, sử dụng tài sản công",
+    "Quảng cáo",
+    "Quốc phòng",
+    "Quốc tịch Việt Nam",
+    "Quy hoạch",
+    "Quy hoạch đô thị",
+    "Sở hữu trí tuệ",
+    "Sĩ quan Quân đội nhân dân Việt Nam",
+    "Sử dụng năng lượng tiết kiệm và hiệu quả",
+    "Tài nguyên nước",
+    "Tần số vô tuyến điện",
+    "Thanh niên",
+    "Thanh tra",
+    "Thi đua, khen thưởng",
+    "Thi hành án dân sự",
+    "Thi hành án hình sự",
+    "Thi hành tạm giữ, tạm giam",
+    "Thú y",
+    "Thủ đô",
+    "Thủy lợi",
+    "Thủy sản",
+    "Thuế bảo vệ môi trường",
+    "Thuế chuyển quyền sử dụng đất",
+    "Thuế giá trị gia tăng",
+    "Thuế sử dụng đất nông nghiệp",
+    "Thuế sử dụng đất phi nông nghiệp",
+    "Thuế tài nguyên",
+    "Thuế thu nhập cá nhân",
+    "Thuế thu nhập doanh nghiệp",
+    "Thuế tiêu thụ đặc biệt",
+    "Thuế xuất khẩu, thuế nhập khẩu",
+    "Thống kê",
+    "Thương mại",
+    "Thư viện",
+    "Thực hành tiết kiệm, chống lãng phí",
+    "Thực hiện dân chủ ở cơ sở",
+    "Thể dục, thể thao",
+    "Tiếp cận thông tin",
+    "Tiếp công dân",
+    "Tiêu chuẩn và quy chuẩn kỹ thuật",
+    "Tín ngưỡng, tôn giáo",
+    "Tố cáo",
+    "Tố tụng hành chính",
+    "Tổ chức chính quyền địa phương",
+    "Tổ chức Chính phủ",
+    "Tổ chức cơ quan điều tra hình sự",
+    "Tổ chức Hội đồng nhân dân và Ủy ban nhân dân",
+    "Tổ chức Quốc hội",
+    "Tổ chức Tòa án nhân dân",
+    "Tổ chức Viện kiểm sát nhân dân",
+    "Trật tự, an toàn giao thông đường bộ",
+    "Trẻ em",
+    "Trọng tài thương mại",
+    "Trồng trọt",
+    "Trợ giúp pháp lý",
+    "Trưng cầu ý dân",
+    "Tương trợ tư pháp",
+    "Việc làm",
+    "Viễn thông",
+    "Viên chức",
+    "Xây dựng",
+    "Xuất bản",
+    "Xuất cảnh, nhập cảnh của công dân Việt Nam",
+    "Xử lý vi phạm hành chính",
 )
 
 #: The codes (after "Bộ luật"; "Luật Lao động" is read as Bộ luật Lao động too:
 #: no law bears a code's name).
 CODE_NAMES: tuple[str, ...] = (
-    "Dân sự", "Hình sự", "Lao động", "Tố tụng dân sự", "Tố tụng hình sự", "Hàng hải Việt Nam",
+    "Dân sự",
+    "Hình sự",
+    "Lao động",
+    "Tố tụng dân sự",
+    "Tố tụng hình sự",
+    "Hàng hải Việt Nam",
 )
 
 # Other ways writers name a law -> its title.
@@ -292,15 +436,13 @@ _NAME_ALIASES: dict[str, str] = {
     "Chăm sóc và giáo dục trẻ em": "Bảo vệ, chăm sóc và giáo dục trẻ em",
     "Chăm sóc, bảo vệ trẻ em": "Bảo vệ, chăm sóc và giáo dục trẻ em",
     "Bảo vệ, chăm sóc, giáo dục trẻ em": "Bảo vệ, chăm sóc và giáo dục trẻ em",
-    "Ban hành văn bản quy phạm pháp luật của Hội đồng nhân dân và Ủy ban nhân dân":
-        "Ban hành văn bản quy phạm pháp luật của Hội đồng nhân dân, Ủy ban nhân dân",
+    "Ban hành văn bản quy phạm pháp luật của Hội đồng nhân dân và Ủy ban nhân dân": "Ban hành văn bản quy phạm pháp luật của Hội đồng nhân dân, Ủy ban nhân dân",
     "Ngân sách": "Ngân sách nhà nước",
     "Di sản": "Di sản văn hóa",
     "Thuế xuất khẩu, nhập khẩu": "Thuế xuất khẩu, thuế nhập khẩu",
     "Chính quyền địa phương": "Tổ chức chính quyền địa phương",
     "Công cụ chuyển nhượng": "Các công cụ chuyển nhượng",
-    "Hiến, lấy, ghép mô, bộ phận cơ thể người":
-        "Hiến, lấy, ghép mô, bộ phận cơ thể người và hiến, lấy xác",
+    "Hiến, lấy, ghép mô, bộ phận cơ thể người": "Hiến, lấy, ghép mô, bộ phận cơ thể người và hiến, lấy xác",
 }
 
 #: Short forms inside a law's name (written in capitals) -> folded full words.
@@ -352,7 +494,6 @@ _E = r"(?![^\W_])"  # word end
 _ROMAN = r"[ivxl]+"
 
 
-
 def _alternation(words: list[str]) -> str:
     """A regex alternation of folded words, factored on the first letter (faster
     to scan than a flat alternation); spaces match any inline white space."""
@@ -396,18 +537,115 @@ _BAD_AFTER_RE = re.compile(
 # Units and counted nouns: "5 năm", "21 đảng viên", "2 hình thức" ... (folded).
 # "ngày" is a unit only when no date follows ("28 ngày sau" vs "498 ngày 14-3").
 _UNITS = (
-    "nam", "thang", "tuan", "gio", "h", "phut", "giay", "dem", "nguoi", "ca nhan", "can bo",
-    "dang vien", "thi sinh", "hoc sinh", "sinh vien", "giao vien", "hinh thuc", "cap",
-    "lan", "luot", "trieu", "ty", "ti", "nghin", "ngan", "tram", "chuc", "dong", "usd",
-    "vnd", "km", "m", "m2", "ha", "kg", "tan", "lit", "chiec", "xe", "diem", "muc", "mon",
-    "loai", "noi dung", "nhom", "van ban", "vong", "chuyen", "tuoi", "truong hop", "vu",
-    "ho", "don vi", "du an", "tinh", "xa", "phuong", "huyen", "dieu", "khoan", "chuong",
-    "buoc", "tieu chi", "chi tieu", "nhiem vu", "giai phap", "muc tieu", "linh vuc",
-    "van de", "tang", "phan", "doanh nghiep", "co so", "cong ty", "to chuc", "bai", "cau",
-    "trang", "doan", "dot", "lop", "phong", "can", "canh", "cay", "con", "suat", "khau",
-    "nhan vien", "chien si", "lao dong", "thanh vien", "hoi vien", "nganh", "dia phuong",
-    "quyet dinh", "nghi quyet", "chi thi", "ke hoach", "de an", "chuong trinh", "du thao",
-    "y kien", "diem moi", "bien phap", "tieu chuan", "doi tuong", "hoc bong", "chung",
+    "nam",
+    "thang",
+    "tuan",
+    "gio",
+    "h",
+    "phut",
+    "giay",
+    "dem",
+    "nguoi",
+    "ca nhan",
+    "can bo",
+    "dang vien",
+    "thi sinh",
+    "hoc sinh",
+    "sinh vien",
+    "giao vien",
+    "hinh thuc",
+    "cap",
+    "lan",
+    "luot",
+    "trieu",
+    "ty",
+    "ti",
+    "nghin",
+    "ngan",
+    "tram",
+    "chuc",
+    "dong",
+    "usd",
+    "vnd",
+    "km",
+    "m",
+    "m2",
+    "ha",
+    "kg",
+    "tan",
+    "lit",
+    "chiec",
+    "xe",
+    "diem",
+    "muc",
+    "mon",
+    "loai",
+    "noi dung",
+    "nhom",
+    "van ban",
+    "vong",
+    "chuyen",
+    "tuoi",
+    "truong hop",
+    "vu",
+    "ho",
+    "don vi",
+    "du an",
+    "tinh",
+    "xa",
+    "phuong",
+    "huyen",
+    "dieu",
+    "khoan",
+    "chuong",
+    "buoc",
+    "tieu chi",
+    "chi tieu",
+    "nhiem vu",
+    "giai phap",
+    "muc tieu",
+    "linh vuc",
+    "van de",
+    "tang",
+    "phan",
+    "doanh nghiep",
+    "co so",
+    "cong ty",
+    "to chuc",
+    "bai",
+    "cau",
+    "trang",
+    "doan",
+    "dot",
+    "lop",
+    "phong",
+    "can",
+    "canh",
+    "cay",
+    "con",
+    "suat",
+    "khau",
+    "nhan vien",
+    "chien si",
+    "lao dong",
+    "thanh vien",
+    "hoi vien",
+    "nganh",
+    "dia phuong",
+    "quyet dinh",
+    "nghi quyet",
+    "chi thi",
+    "ke hoach",
+    "de an",
+    "chuong trinh",
+    "du thao",
+    "y kien",
+    "diem moi",
+    "bien phap",
+    "tieu chuan",
+    "doi tuong",
+    "hoc bong",
+    "chung",
 )
 _UNIT_RE = re.compile(
     rf"{_S}+(?:ngay(?!{_S}*\d)|"
@@ -420,9 +658,7 @@ _UNIT_RE = re.compile(
 _YEAR_OF_ISSUE_RE = re.compile(rf"{_S}+nam{_S}+(?:19|20)\d\d{_E}")
 
 # Words that end a reference when a list continues after it.
-_STRONG_END_RE = re.compile(
-    rf"{_S}*(?:[,.;:)\]”\"]|\n|$)|{_S}+(?:cua|ve|ngay{_S}*\d|va|do|da|duoc){_E}"
-)
+_STRONG_END_RE = re.compile(rf"{_S}*(?:[,.;:)\]”\"]|\n|$)|{_S}+(?:cua|ve|ngay{_S}*\d|va|do|da|duoc){_E}")
 
 # Issuing body after the reference: [, ngày <date>] của <body> [khóa <roman>].
 _BODIES = [
@@ -448,18 +684,28 @@ _KHOA = (  # "(khóa XIII)", ", khóa XII", "khoá 8"
 )
 _KHOA_RE = re.compile(_KHOA)
 _BODY_RE = re.compile(
-    rf"{_S}*,?{_S}*(?:{_DATE}{_S}*,?{_S}*)?cua{_S}+(?P<body>(?:"
-    + "|".join(_BODIES)
-    + rf"){_E}(?:{_KHOA})?)"
+    rf"{_S}*,?{_S}*(?:{_DATE}{_S}*,?{_S}*)?cua{_S}+(?P<body>(?:" + "|".join(_BODIES) + rf"){_E}(?:{_KHOA})?)"
 )
 
 # "Nghị quyết [Hội nghị] Trung ương 5", "Nghị quyết TW4", "Nghị quyết Hội nghị
 # Trung ương lần thứ năm", "Nghị quyết Hội nghị lần thứ 5 Ban Chấp hành Trung
 # ương"; an optional "(lần 2)" after the number ("Trung ương 6 (lần 2)").
 _ORDINALS = {
-    "nhat": 1, "hai": 2, "ba": 3, "tu": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8,
-    "chin": 9, "muoi": 10, "muoi mot": 11, "muoi hai": 12, "muoi ba": 13,
-    "muoi bon": 14, "muoi lam": 15,
+    "nhat": 1,
+    "hai": 2,
+    "ba": 3,
+    "tu": 4,
+    "nam": 5,
+    "sau": 6,
+    "bay": 7,
+    "tam": 8,
+    "chin": 9,
+    "muoi": 10,
+    "muoi mot": 11,
+    "muoi hai": 12,
+    "muoi ba": 13,
+    "muoi bon": 14,
+    "muoi lam": 15,
 }
 _SESSION_NUM = (
     rf"(?:lan{_S}+(?:thu{_S}+)?)?(?:\d{{1,2}}|(?<=thu{_S})(?:"
@@ -486,9 +732,7 @@ _NEXT_WORD_RE = re.compile(rf"{_S}+([^\W\d_]+)")
 # Issuing organs' codes that may follow "NĐ 158" written apart ("NĐ 158 CP").
 _ORGAN_CODES = {"cp", "ttg", "tw", "ub", "ubnd", "qh"}
 # A list continues: ", 22", " và 22", ", và số 22".
-_LIST_MORE_RE = re.compile(
-    rf"{_S}*(?:,{_S}*(?:va{_S}+)?|{_S}+va{_S}+)(?:(?P<so>so){_S}+)?(?P<num>\d{{1,5}})(?!\d)"
-)
+_LIST_MORE_RE = re.compile(rf"{_S}*(?:,{_S}*(?:va{_S}+)?|{_S}+va{_S}+)(?:(?P<so>so){_S}+)?(?P<num>\d{{1,5}})(?!\d)")
 # A symbol written without a type word: "21-KL/TW", "15/2008/NĐ-CP".  It must
 # not follow a letter, digit, "-", "/" or "." (checked in code, for speed).
 _BARE_RE = re.compile(
@@ -498,16 +742,12 @@ _BARE_RE = re.compile(
     + rf"){_S}*[-–/]{_S}*[a-z][a-z0-9]*(?:[-–/][a-z0-9]+)*){_E}"
 )
 # Cheap test that a text may hold a bare symbol at all (most do not).
-_BARE_HINT_RE = re.compile(
-    rf"[-–/]{_S}*(?:" + "|".join(_ABBREVIATIONS) + rf"){_S}*[-–/]"
-)
+_BARE_HINT_RE = re.compile(rf"[-–/]{_S}*(?:" + "|".join(_ABBREVIATIONS) + rf"){_S}*[-–/]")
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50}
 
 # -- names of laws, the Constitution, the Party Statute, articles --
 # One word of a name, after spaces or a comma: "Đất", "HN&GĐ", "HIV/AIDS".
-_NAME_TOKEN_RE = re.compile(
-    rf"(?:{_S}*(?P<comma>,){_S}*|{_S}+)(?P<w>[^\W\d_]+(?:[&/][^\W\d_]+)*)"
-)
+_NAME_TOKEN_RE = re.compile(rf"(?:{_S}*(?P<comma>,){_S}*|{_S}+)(?P<w>[^\W\d_]+(?:[&/][^\W\d_]+)*)")
 _MAX_NAME_TOKENS = 24
 _MIN_GUESSED_WORDS, _MAX_GUESSED_WORDS = 2, 6
 # A year after a name: "2013", "năm 2013", "(2005)"; not a range or a date.
@@ -523,14 +763,10 @@ _DIGIT_NEXT_RE = re.compile(rf"{_S}+\d|\s*\n\s*\d+,\d")
 # A law's number after its name: "số 58/2014/QH13", "45/2013/QH13".
 _NAME_NUMBER_RE = re.compile(rf"(?:{_S}+(?P<so>so)[:.]?)?{_S}+(?P<num>\d{{1,5}})(?!\d)")
 # The year of issue after a number: "Nghị định số 146 năm 2018" (not "năm 2006-2010").
-_ISSUE_YEAR_RE = re.compile(
-    rf"{_S}+(?P<nam>nam){_S}+(?P<year>(?:19|20)\d\d)(?!\d)(?!{_S}*[-–/.]{_S}*\d)"
-)
+_ISSUE_YEAR_RE = re.compile(rf"{_S}+(?P<nam>nam){_S}+(?P<year>(?:19|20)\d\d)(?!\d)(?!{_S}*[-–/.]{_S}*\d)")
 _SYMBOL_YEAR_RE = re.compile(r"((?:19|20)\d\d)(?:/|$)")
 # A symbol of the National Assembly written alone: "58/2014/QH13" (a law).
-_BARE_QH_RE = re.compile(
-    rf"(?P<num>\d{{1,4}}){_S}*/{_S}*(?P<sym>(?:19|20)\d\d{_S}*/{_S}*qh{_S}*\d{{1,2}}){_E}"
-)
+_BARE_QH_RE = re.compile(rf"(?P<num>\d{{1,4}}){_S}*/{_S}*(?P<sym>(?:19|20)\d\d{_S}*/{_S}*qh{_S}*\d{{1,2}}){_E}")
 _CODE_ABBR_RE = re.compile(r"(?:" + "|".join(_CODE_ABBREVIATIONS) + rf"){_E}")
 # "Điều lệ Đảng Cộng sản Việt Nam": the Party's full name belongs to the span.
 _PARTY_NAME_RE = re.compile(rf"{_S}+cong{_S}+san{_S}+viet{_S}+nam{_E}")
@@ -544,26 +780,111 @@ _ARTICLE_WINDOW = 48
 # luật, quy luật, định luật, điều luật; a school (Đại học Luật, khoa Luật,
 # cử nhân Luật), a law firm (công ty Luật), a convention (Công ước Luật biển).
 _LAW_PREFIXES = {
-    "ky", "phap", "quy", "dinh", "dieu", "bo", "hoc", "dh", "truong", "khoa", "nganh",
-    "vien", "nhan", "si", "uoc", "ty",
+    "ky",
+    "phap",
+    "quy",
+    "dinh",
+    "dieu",
+    "bo",
+    "hoc",
+    "dh",
+    "truong",
+    "khoa",
+    "nganh",
+    "vien",
+    "nhan",
+    "si",
+    "uoc",
+    "ty",
 }
 # First words that are not a law's name: luật sư, luật pháp, luật lệ, luật gia, luật học.
 _NOT_NAME_FIRST = {"su", "phap", "le", "gia", "hoc", "khoa", "sua", "nay", "moi", "ve", "cac"}
 # Words that end a guessed name ("Luật Thủ đô quy định", "Luật Thủ đô được thông
 # qua"), compared with their diacritics ("vệ" is not "về", "khí" is not "khi").
-_NAME_STOP = frozenset({
-    "năm", "số", "và", "hay", "hoặc", "của", "về", "do", "cho", "thì", "mà", "này", "mới",
-    "trong", "tại", "với", "để", "khi", "nhưng", "cũng", "vẫn", "sẽ", "phải", "không",
-    "chưa", "nên", "vì", "từ", "theo", "sau", "trước", "như", "là", "được", "đã", "đang",
-    "có", "ra", "vào", "lên", "đến", "tới", "nếu", "gồm", "bị", "rất", "còn", "lại", "chỉ",
-    "đều", "vừa", "các", "một", "nhiều", "hiện", "điều", "khoản", "chương", "ở", "đó", "nay",
-    "qua",
-})
-_NAME_STOP_PAIRS = frozenset({
-    ("quy", "định"), ("thông", "qua"), ("ban", "hành"), ("hiệu", "lực"), ("sửa", "đổi"),
-    ("bổ", "sung"), ("liên", "quan"), ("đi", "vào"), ("đưa", "ra"), ("nhấn", "mạnh"),
-    ("yêu", "cầu"), ("hướng", "dẫn"), ("thi", "hành"), ("quốc", "tế"),
-})
+_NAME_STOP = frozenset(
+    {
+        "năm",
+        "số",
+        "và",
+        "hay",
+        "hoặc",
+        "của",
+        "về",
+        "do",
+        "cho",
+        "thì",
+        "mà",
+        "này",
+        "mới",
+        "trong",
+        "tại",
+        "với",
+        "để",
+        "khi",
+        "nhưng",
+        "cũng",
+        "vẫn",
+        "sẽ",
+        "phải",
+        "không",
+        "chưa",
+        "nên",
+        "vì",
+        "từ",
+        "theo",
+        "sau",
+        "trước",
+        "như",
+        "là",
+        "được",
+        "đã",
+        "đang",
+        "có",
+        "ra",
+        "vào",
+        "lên",
+        "đến",
+        "tới",
+        "nếu",
+        "gồm",
+        "bị",
+        "rất",
+        "còn",
+        "lại",
+        "chỉ",
+        "đều",
+        "vừa",
+        "các",
+        "một",
+        "nhiều",
+        "hiện",
+        "điều",
+        "khoản",
+        "chương",
+        "ở",
+        "đó",
+        "nay",
+        "qua",
+    }
+)
+_NAME_STOP_PAIRS = frozenset(
+    {
+        ("quy", "định"),
+        ("thông", "qua"),
+        ("ban", "hành"),
+        ("hiệu", "lực"),
+        ("sửa", "đổi"),
+        ("bổ", "sung"),
+        ("liên", "quan"),
+        ("đi", "vào"),
+        ("đưa", "ra"),
+        ("nhấn", "mạnh"),
+        ("yêu", "cầu"),
+        ("hướng", "dẫn"),
+        ("thi", "hành"),
+        ("quốc", "tế"),
+    }
+)
 # Words before "hiến pháp" that make it something else: tòa án hiến pháp, nhà hiến pháp.
 _NOT_CONSTITUTION_BEFORE = {"an", "nha", "ban"}
 # Capitalised words that may follow a Vietnamese document's name (not another country),
@@ -731,9 +1052,7 @@ def _written_as(word: str, canonical: str) -> bool:
         return True
     parts = word.split()
     want = canonical.lower().split()
-    return len(parts) == len(want) and all(
-        norm_syllable(p) == w for p, w in zip(parts, want)
-    )
+    return len(parts) == len(want) and all(norm_syllable(p) == w for p, w in zip(parts, want))
 
 
 def _at_word_start(f: str, pos: int, also: str = "") -> bool:
@@ -837,8 +1156,16 @@ def _symbol_year(symbol: str | None) -> str | None:
     return m.group(1) if m else None
 
 
-def _make_ref(text: str, code: str, number: str, symbol: str | None,
-              body: str | None, start: int, end: int, year: str | None = None) -> Ref:
+def _make_ref(
+    text: str,
+    code: str,
+    number: str,
+    symbol: str | None,
+    body: str | None,
+    start: int,
+    end: int,
+    year: str | None = None,
+) -> Ref:
     """Build a :class:`Ref` over ``text[start:end]``.  Between typed documents, a
     symbol naming another type wins over the type word ("quy định số
     16/2005/NĐ-CP" is Nghị định 16); a Công văn or a Luật keeps its word.  The
@@ -923,7 +1250,7 @@ def _number_at(text: str, f: str, pos: int, has_so: bool, code: str):
 
 
 def _issue_year_at(text: str, f: str, pos: int) -> tuple[str, int] | None:
-    """" năm 2018" right after a number: (year, end), or None."""
+    """ " năm 2018" right after a number: (year, end), or None."""
     m = _ISSUE_YEAR_RE.match(f, pos)
     if not m or not _written_as(text[m.start("nam") : m.end("nam")], "năm"):
         return None
@@ -962,7 +1289,7 @@ def _list_more(text: str, f: str, code: str, pos: int) -> list[_Item]:
 
 
 def _numbered(text: str, f: str, code: str, start: int, pos: int, abbr: bool) -> list[Ref]:
-    """"<type> [số] <number>[<symbol>]" (and a list after it) at ``pos``."""
+    """ "<type> [số] <number>[<symbol>]" (and a list after it) at ``pos``."""
     m = _NUMBER_RE.match(f, pos)
     if not m:
         return []
@@ -984,13 +1311,11 @@ def _numbered(text: str, f: str, code: str, start: int, pos: int, abbr: bool) ->
     items: list[_Item] = [(number, symbol, year, start, end)]
     items += _list_more(text, f, code, end)
     body = _body_after(text, f, items[-1][4])
-    return [
-        _make_ref(text, code, _strip_zeros(n), s, body, a, b, y) for n, s, y, a, b in items
-    ]
+    return [_make_ref(text, code, _strip_zeros(n), s, body, a, b, y) for n, s, y, a, b in items]
 
 
 def _abbr_end_ok(text: str, f: str, pos: int) -> bool:
-    """"KH 4419 TS" is a boat's registration, not Kế hoạch 4419: after an
+    """ "KH 4419 TS" is a boat's registration, not Kế hoạch 4419: after an
     abbreviation and a bare number, an all-capitals word other than an issuing
     organ's code ends it."""
     m = _NEXT_WORD_RE.match(f, pos)
@@ -1001,7 +1326,7 @@ def _abbr_end_ok(text: str, f: str, pos: int) -> bool:
 
 
 def _tw_ok(text: str, start: int, end: int) -> bool:
-    """"Trung ương" spelt right, or "TƯ"/"T.Ư"/"TW" in capitals."""
+    """ "Trung ương" spelt right, or "TƯ"/"T.Ư"/"TW" in capitals."""
     word = text[start:end]
     folded = fold_same_length(word)
     if folded.startswith("trung"):
@@ -1028,7 +1353,7 @@ def _khoa_at(text: str, f: str, pos: int) -> tuple[str | None, int]:
 
 
 def _session_number(written: str) -> str:
-    """"5", "lần thứ 5", "lần thứ năm" (folded) → "5"."""
+    """ "5", "lần thứ 5", "lần thứ năm" (folded) → "5"."""
     digits = re.search(r"\d+", written)
     if digits:
         return str(int(digits.group()))
@@ -1037,7 +1362,7 @@ def _session_number(written: str) -> str:
 
 
 def _session(text: str, f: str, start: int, pos: int) -> list[Ref]:
-    """"Nghị quyết Trung ương 5 (khóa XIII)", and "…, Trung ương 7 khoá XII" after it."""
+    """ "Nghị quyết Trung ương 5 (khóa XIII)", and "…, Trung ương 7 khoá XII" after it."""
     m = _SESSION_RE.match(f, pos)
     if not m:
         return []
@@ -1066,7 +1391,7 @@ def _session(text: str, f: str, start: int, pos: int) -> list[Ref]:
 
 
 def _congress(text: str, f: str, start: int, pos: int) -> list[Ref]:
-    """"Nghị quyết Đại hội XIII" (also "… Đại hội Đảng toàn quốc lần thứ XIII")."""
+    """ "Nghị quyết Đại hội XIII" (also "… Đại hội Đảng toàn quốc lần thứ XIII")."""
     m = _CONGRESS_RE.match(f, pos)
     if not m:
         return []
@@ -1199,8 +1524,7 @@ def _known_name(text: str, tokens: list[_Token], lower: bool) -> tuple[str, str,
             continue
         name = table.get(tuple(folds[:n]))
         if name is None or not all(
-            w is None or plain or norm_syllable(w) == want
-            for w, want in zip(written[:n], name.syllables)
+            w is None or plain or norm_syllable(w) == want for w, want in zip(written[:n], name.syllables)
         ):
             continue
         one = written[0]
@@ -1213,8 +1537,7 @@ def _known_name(text: str, tokens: list[_Token], lower: bool) -> tuple[str, str,
 @lru_cache(maxsize=1)
 def _plain_stops() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
     """:data:`_NAME_STOP` and its pairs without diacritics, for text typed without them."""
-    return (frozenset(fold(w) for w in _NAME_STOP),
-            frozenset((fold(a), fold(b)) for a, b in _NAME_STOP_PAIRS))
+    return (frozenset(fold(w) for w in _NAME_STOP), frozenset((fold(a), fold(b)) for a, b in _NAME_STOP_PAIRS))
 
 
 def _stops_name(prev: str | None, word: str) -> tuple[bool, bool]:
@@ -1282,13 +1605,18 @@ def _foreign_after(text: str, f: str, pos: int, caps: bool) -> bool:
         after = _next_word(text, f, end)
         if folded == "quoc":
             return after is not None and after[1] == "te"
-        return (after is not None and after[0][0].isupper() and not after[0].isupper()
-                and after[1] not in _OWN_AFTER_OF and not caps)
+        return (
+            after is not None
+            and after[0][0].isupper()
+            and not after[0].isupper()
+            and after[1] not in _OWN_AFTER_OF
+            and not caps
+        )
     return written[0].isupper() and not caps and folded not in _OWN_NEXT
 
 
 def _year_after_name(text: str, f: str, pos: int) -> tuple[str, int] | None:
-    """"2013", "năm 2013", "(2005)" right after a name: (year, end), or None."""
+    """ "2013", "năm 2013", "(2005)" right after a name: (year, end), or None."""
     m = _NAME_YEAR_RE.match(f, pos)
     if not m:
         return None
@@ -1298,7 +1626,7 @@ def _year_after_name(text: str, f: str, pos: int) -> tuple[str, int] | None:
 
 
 def _law_symbol_after(text: str, f: str, pos: int) -> tuple[str, int] | None:
-    """"số 58/2014/QH13" or "58/2014/QH13" after a law's name: (whole symbol, end)."""
+    """ "số 58/2014/QH13" or "58/2014/QH13" after a law's name: (whole symbol, end)."""
     m = _NAME_NUMBER_RE.match(f, pos)
     if not m:
         return None
@@ -1322,7 +1650,7 @@ def _edition(text: str, f: str, pos: int) -> tuple[str | None, str | None, int]:
 
 
 def _named_law(text: str, f: str, code: str, start: int, pos: int, lower: bool) -> list[Ref]:
-    """"Luật Đất đai năm 2003", "Bộ luật Lao động 2019", "Luật BHXH số 58/2014/QH13".
+    """ "Luật Đất đai năm 2003", "Bộ luật Lao động 2019", "Luật BHXH số 58/2014/QH13".
 
     "Luật" capitalised: a name of the table in any case, or a guessed
     capitalised name.  "luật" in lower case (running text: "luật sư", "luật
@@ -1357,12 +1685,11 @@ def _named_law(text: str, f: str, code: str, start: int, pos: int, lower: bool) 
         return []  # "Luật Kinh doanh 21,5 (A)": a table of marks, not a law
     end = after
     body = _body_after(text, f, end)
-    return [Ref(REF_CODES[code], code, _slug(name), symbol, body, start, end, text[start:end],
-                name=name, year=year)]
+    return [Ref(REF_CODES[code], code, _slug(name), symbol, body, start, end, text[start:end], name=name, year=year)]
 
 
 def _constitution(text: str, f: str, start: int, pos: int, lower: bool) -> list[Ref]:
-    """"Hiến pháp", "Hiến pháp năm 1992" (Vietnam's; capitalised in running text)."""
+    """ "Hiến pháp", "Hiến pháp năm 1992" (Vietnam's; capitalised in running text)."""
     word = text[start:pos]
     if not (word[0].isupper() or lower) or _previous_word(f, start) in _NOT_CONSTITUTION_BEFORE:
         return []
@@ -1373,7 +1700,7 @@ def _constitution(text: str, f: str, start: int, pos: int, lower: bool) -> list[
 
 
 def _statute(text: str, f: str, start: int, pos: int, lower: bool) -> list[Ref]:
-    """"Điều lệ Đảng [Cộng sản Việt Nam]" ("Đảng" capitalised in running text)."""
+    """ "Điều lệ Đảng [Cộng sản Việt Nam]" ("Đảng" capitalised in running text)."""
     party = text[start:pos].split()[-1]
     if not (party[0].isupper() or lower):
         return []
@@ -1387,7 +1714,7 @@ def _statute(text: str, f: str, start: int, pos: int, lower: bool) -> list[Ref]:
 
 
 def _code_abbreviations(text: str, f: str) -> Iterator[Ref]:
-    """"BLHS 2015", "BLLĐ": the codes by their abbreviation, in capitals (not
+    """ "BLHS 2015", "BLLĐ": the codes by their abbreviation, in capitals (not
     "(BLDS)", which only introduces the abbreviation of a code just named)."""
     for m in _CODE_ABBR_RE.finditer(f):
         if not _at_word_start(f, m.start()) or (m.start() and f[m.start() - 1] == "("):
@@ -1396,8 +1723,18 @@ def _code_abbreviations(text: str, f: str) -> Iterator[Ref]:
             continue
         title = _name_table()[tuple(_CODE_ABBREVIATIONS[m.group()].split())].title
         _, year, end = _edition(text, f, m.end())
-        yield Ref(REF_CODES["bl"], "bl", _slug(title), None, None, m.start(), end,
-                  text[m.start() : end], name=title, year=year)
+        yield Ref(
+            REF_CODES["bl"],
+            "bl",
+            _slug(title),
+            None,
+            None,
+            m.start(),
+            end,
+            text[m.start() : end],
+            name=title,
+            year=year,
+        )
 
 
 def _with_article(text: str, f: str, ref: Ref, floor: int) -> Ref:
@@ -1484,8 +1821,9 @@ def _bare_laws(text: str, f: str) -> Iterator[Ref]:
         symbol = _canonical_symbol(text[m.start("sym") : m.end("sym")])
         if "QH" not in symbol:
             continue
-        yield _make_ref(text, "luat", _strip_zeros(m.group("num")), symbol,
-                        _body_after(text, f, m.end()), m.start(), m.end())
+        yield _make_ref(
+            text, "luat", _strip_zeros(m.group("num")), symbol, _body_after(text, f, m.end()), m.start(), m.end()
+        )
 
 
 def _non_overlapping(refs: list[Ref]) -> list[Ref]:
@@ -1506,9 +1844,7 @@ def find_refs(text: str) -> list[Ref]:
     if not text:
         return []
     f = fold_same_length(text)
-    refs = _non_overlapping(
-        [*_typed(text, f), *_bare(text, f), *_bare_laws(text, f), *_code_abbreviations(text, f)]
-    )
+    refs = _non_overlapping([*_typed(text, f), *_bare(text, f), *_bare_laws(text, f), *_code_abbreviations(text, f)])
     out: list[Ref] = []
     for r in refs:
         out.append(_with_article(text, f, r, out[-1].end if out else 0))
@@ -1548,9 +1884,7 @@ def key_type(key: str) -> str:
 
 def _display_chunks(symbol_key: str) -> str:
     """``"2008/nd-cp"`` → ``"2008/NĐ-CP"``."""
-    return re.sub(
-        r"[a-z0-9]+", lambda c: _CHUNK_DISPLAY.get(c.group(), c.group().upper()), symbol_key
-    )
+    return re.sub(r"[a-z0-9]+", lambda c: _CHUNK_DISPLAY.get(c.group(), c.group().upper()), symbol_key)
 
 
 def key_label(key: str) -> str:
@@ -1589,7 +1923,7 @@ def _key_document_label(key: str, code: str, rest: str) -> str:
 
 
 def _numbered_label(name: str, code: str, number: str, sym: str | None) -> str:
-    """"Kết luận 21", "Kết luận 21-KL/TW", "Nghị định 15/2008/NĐ-CP" from a key's parts."""
+    """ "Kết luận 21", "Kết luận 21-KL/TW", "Nghị định 15/2008/NĐ-CP" from a key's parts."""
     if not sym:
         return f"{name} {number}"
     abbr = _SYMBOL_ABBR.get(code)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from whoosh import scoring
-from whoosh import columns
+from whoosh import columns, scoring
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import (

@@ -30,8 +30,17 @@ from .errors import (
     damage_errors,
 )
 from .execute import Matches, QueryExecutor
-from .navigation import FACET_LIMIT, build_filters, check_facets, check_sort, count_facets, keep_mask, sort_days, split_filters
 from .models import Citation, Document, Hit, SearchResult, citations
+from .navigation import (
+    FACET_LIMIT,
+    build_filters,
+    check_facets,
+    check_sort,
+    count_facets,
+    keep_mask,
+    sort_days,
+    split_filters,
+)
 from .normalise import clean_text, is_encodable, printable
 from .query import QueryPlan, read_query
 from .rerank import RERANK_DEPTH, Candidate, idf, rerank
@@ -317,12 +326,20 @@ class Searcher:
             plan = None if browse else read_query(text, o.vocab, forgiving=bool(correct))
             with _reading(o.gen):
                 page = self._run(o, plan, Page(limit, offset, sort, allow, keep))
-                counts = count_facets(
-                    [(leaf.columns, m) for leaf, m in zip(page.matches.leaves, page.matches.masks)], names, facet_limit
-                ) if names else {}
-                suggestion = self._suggest(o, plan, Page(1, 0, "relevance", allow, keep)) if (
-                    plan is not None and page.total == 0 and page.mode != "ref"
-                ) else None
+                counts = (
+                    count_facets(
+                        [(leaf.columns, m) for leaf, m in zip(page.matches.leaves, page.matches.masks)],
+                        names,
+                        facet_limit,
+                    )
+                    if names
+                    else {}
+                )
+                suggestion = (
+                    self._suggest(o, plan, Page(1, 0, "relevance", allow, keep))
+                    if (plan is not None and page.total == 0 and page.mode != "ref")
+                    else None
+                )
         return SearchResult(
             query=query if is_encodable(query) else text,
             total=page.total,
@@ -348,7 +365,7 @@ class Searcher:
             refs = find_refs(cites)
             if not refs:
                 raise QueryError(
-                    f"'{printable(cites)[:60]}' is not a document reference: write it like \"Nghị quyết 18\" or \"21-KL/TW\""
+                    f'\'{printable(cites)[:60]}\' is not a document reference: write it like "Nghị quyết 18" or "21-KL/TW"'
                 )
             terms = [wq.Term("ref", r.key) for r in refs]
             ors.append(terms[0] if len(terms) == 1 else wq.And(terms))
@@ -378,8 +395,11 @@ class Searcher:
                 (plan.question and m.total < p.limit)
                 or (m.total == 0 and plan.units >= 2)
                 or (m.total < p.limit and plan.units >= 3 and plan.corrected is not None)
-                or (plan.corrected is None and plan.together is not None
-                    and ev.match(plan.together, p.allow, p.keep).total == 0)
+                or (
+                    plan.corrected is None
+                    and plan.together is not None
+                    and ev.match(plan.together, p.allow, p.keep).total == 0
+                )
             ):
                 # A question finding too little; words no bulletin holds all of, or
                 # none holds side by side (a slip that makes another real word:
@@ -450,13 +470,12 @@ class Searcher:
         )
         if not is_encodable(doc_id):
             raise missing
-        with self._using() as o:
-            with _reading(o.gen):
-                s = o.searcher
-                docnum = s.document_number(id=doc_id)
-                if docnum is None:
-                    raise missing
-                f = s.stored_fields(docnum)
+        with self._using() as o, _reading(o.gen):
+            s = o.searcher
+            docnum = s.document_number(id=doc_id)
+            if docnum is None:
+                raise missing
+            f = s.stored_fields(docnum)
         return Document(
             id=f["id"],
             title=f.get("title") or "",
@@ -483,7 +502,7 @@ class Searcher:
         needle = ""
         if query and query.strip():
             query = clean_text(query)
-            wanted_keys = {k for r in find_refs(query) for k in r.keys()}
+            wanted_keys = {k for r in find_refs(query) for k in r.keys()}  # noqa: SIM118 - Ref.keys(), not a dict
             needle = fold(query.strip())
         with self._using() as o:
             return self._refs(o, wanted_keys, needle)
@@ -496,7 +515,7 @@ class Searcher:
         with _reading(o.gen):
             reader = o.searcher.reader()
             out = []
-            for bkey, info in reader.iter_field("ref"):
+            for bkey, _info in reader.iter_field("ref"):
                 key = bkey.decode("utf-8")
                 label = key_label(key)
                 if wanted_keys and key not in wanted_keys and not any(key.startswith(k + "/") for k in wanted_keys):

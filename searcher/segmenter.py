@@ -79,9 +79,7 @@ WORDS_FILE = "models/words.txt"
 TOKENIZER_FILE = "ViTokenizer.py"
 # SHA-256 of the ViTokenizer.py files whose features, regex and post-processing
 # this module reproduces (pyvi 0.1.1).  Any other one: fall back to pyvi.
-KNOWN_TOKENIZERS = frozenset(
-    {"ad11cdacf45b5b2801cd97a473f70effb3a36b94779b80c776a11cedaa18e1c1"}
-)
+KNOWN_TOKENIZERS = frozenset({"ad11cdacf45b5b2801cd97a473f70effb3a36b94779b80c776a11cedaa18e1c1"})
 _CRFSUITE_MAGIC = b"lCRF"
 
 # --- pyvi's syllabifier (ViTokenizer.sylabelize), same alternatives, same order.
@@ -95,9 +93,7 @@ _DIGIT = r"\d+(?:[\.,_]\d+)+"
 _NON_WORD = r"[^\w\s]"
 _WORD = r"\w+"
 SYLLABLE_PATTERN = (
-    "("
-    + "|".join([*_ABBREVIATIONS, *_SPECIALS, _WEB, _EMAIL, _DIGIT, _NON_WORD, _WORD])
-    + ")"
+    "(" + "|".join([*_ABBREVIATIONS, *_SPECIALS, _WEB, _EMAIL, _DIGIT, _NON_WORD, _WORD]) + ")"
 )  # compiled on first use (re.UNICODE, as pyvi)
 
 # pyvi tests ``tok not in string.punctuation``: a substring test, kept as such.
@@ -127,9 +123,7 @@ class _State:
 def _encode(text: str, encoding: str = "utf-8") -> bytes:
     """Stand-in for ``_codecs.encode``: protocol-2 pickles store bytes this way."""
     if encoding != "latin1":
-        raise pickle.UnpicklingError(
-            f"unexpected encoding in model pickle: {encoding!r}"
-        )
+        raise pickle.UnpicklingError(f"unexpected encoding in model pickle: {encoding!r}")
     return text.encode("latin-1")
 
 
@@ -139,17 +133,9 @@ class _DType(_State):
 
 def _scalar(dtype: Any, data: Any = None) -> float | None:
     """Stand-in for ``numpy.core.multiarray.scalar``: decodes a float64, else None."""
-    if (
-        isinstance(dtype, _DType)
-        and dtype.args[:1] == ("f8",)
-        and isinstance(data, bytes)
-    ):
+    if isinstance(dtype, _DType) and dtype.args[:1] == ("f8",) and isinstance(data, bytes):
         order = "<"
-        if (
-            isinstance(dtype.state, tuple)
-            and len(dtype.state) > 1
-            and dtype.state[1] == ">"
-        ):
+        if isinstance(dtype.state, tuple) and len(dtype.state) > 1 and dtype.state[1] == ">":
             order = ">"
         if len(data) == 8:
             return float(struct.unpack(order + "d", data)[0])
@@ -174,14 +160,10 @@ class _ModelUnpickler(pickle.Unpickler):
         try:
             return _ALLOWED[(module, name)]
         except KeyError:
-            raise pickle.UnpicklingError(
-                f"refused global {module}.{name} in pyvi model pickle"
-            ) from None
+            raise pickle.UnpicklingError(f"refused global {module}.{name} in pyvi model pickle") from None
 
     def persistent_load(self, pid: Any) -> Any:
-        raise pickle.UnpicklingError(
-            "persistent ids are not allowed in pyvi model pickle"
-        )
+        raise pickle.UnpicklingError("persistent ids are not allowed in pyvi model pickle")
 
 
 def load_crf_bytes(data: bytes) -> bytes:
@@ -226,7 +208,7 @@ def _read_word_lists(path: Path) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _open_tagger(model: bytes) -> Any:
-    import pycrfsuite  # type: ignore[import-untyped]
+    import pycrfsuite
 
     tagger = pycrfsuite.Tagger()
     if hasattr(tagger, "open_inmemory"):
@@ -269,9 +251,7 @@ class _Native:
     def __init__(self, package: Path) -> None:
         source = (package / TOKENIZER_FILE).read_bytes()
         if hashlib.sha256(source).hexdigest() not in KNOWN_TOKENIZERS:
-            raise SegmenterLoadError(
-                f"{package / TOKENIZER_FILE} is not the pyvi 0.1.1 tokenizer mirrored here"
-            )
+            raise SegmenterLoadError(f"{package / TOKENIZER_FILE} is not the pyvi 0.1.1 tokenizer mirrored here")
         model = load_crf_bytes((package / MODEL_FILE).read_bytes())
         self._model = model  # open_inmemory does not copy: keep the bytes alive
         self._tagger = _open_tagger(model)
@@ -279,7 +259,7 @@ class _Native:
             raise SegmenterLoadError(f"unexpected CRF labels {self._tagger.labels()}")
         self._bi, self._tri = _read_word_lists(package / WORDS_FILE)
         self._findall = re.compile(SYLLABLE_PATTERN, re.UNICODE).findall
-        from pycrfsuite import ItemSequence  # type: ignore[import-untyped]
+        from pycrfsuite import ItemSequence
 
         self._sequence: Callable[[list[_Feats]], Any] = ItemSequence
         self._cache: dict[str, _Entry] = {}
@@ -336,9 +316,7 @@ class _Native:
         # ' '.join(words).lower(); that equals the join of the lower-cased words,
         # since a space ends every case-mapping context (final sigma).
         bigram = [a + " " + b in bi for a, b in pairwise(lows)]
-        trigram = [
-            a + " " + b + " " + c in tri for a, b, c in zip(lows, lows[1:], lows[2:])
-        ]
+        trigram = [a + " " + b + " " + c in tri for a, b, c in zip(lows, lows[1:], lows[2:])]
         left = [_NONE]
         left += [e[3] if b else e[2] for e, b in zip(entries, bigram)]
         right = [e[5] if b else e[4] for e, b in zip(entries[1:], bigram)]
@@ -347,10 +325,7 @@ class _Native:
         tri_left += [_TRI_LEFT if t else _NONE for t in trigram]
         tri_right = [_TRI_RIGHT if t else _NONE for t in trigram]
         tri_right += (_NONE, _NONE)
-        items = [
-            e[1] + lf + tl + rt + tr
-            for e, lf, tl, rt, tr in zip(entries, left, tri_left, right, tri_right)
-        ]
+        items = [e[1] + lf + tl + rt + tr for e, lf, tl, rt, tr in zip(entries, left, tri_left, right, tri_right)]
         return entries, items
 
     def tokenize(self, sentence: str) -> str:
@@ -382,7 +357,7 @@ class _Pyvi:
     name = "pyvi"
 
     def __init__(self) -> None:
-        from pyvi import ViTokenizer  # type: ignore[import-untyped]
+        from pyvi import ViTokenizer
 
         self._tokenize: Callable[[str], str] = ViTokenizer.tokenize
         self._lock = threading.Lock()

@@ -41,9 +41,8 @@ def match_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
     spans = list(ref_spans)
     for m in SYLLABLE_RE.finditer(text):
         n = norm_syllable(m.group())
-        if n in terms.norms or fold(n) in terms.folds:
-            if not any(a <= m.start() < b for a, b in ref_spans):
-                spans.append((m.start(), m.end()))
+        if (n in terms.norms or fold(n) in terms.folds) and not any(a <= m.start() < b for a, b in ref_spans):
+            spans.append((m.start(), m.end()))
     spans.sort()
     merged: list[tuple[int, int]] = []
     for a, b in spans:
@@ -102,7 +101,5 @@ def make_snippet(text: str, terms: Terms, width: int = SNIPPET_CHARS) -> tuple[s
     body = text[start:end].replace("\n", " ")
     snippet = prefix + body + suffix
     shift = len(prefix) - start
-    highlights = [
-        (a + shift, b + shift) for a, b in spans if a >= start and b <= end
-    ]
+    highlights = [(a + shift, b + shift) for a, b in spans if a >= start and b <= end]
     return snippet, highlights

@@ -37,7 +37,7 @@ from .variants import TONE_MARKS, is_syllable, strip_tones
 
 __all__ = ["decode_candidates", "decode_telex", "decode_vni", "encode_telex", "encode_vni"]
 
-_HUYEN, _SAC, _HOI, _NGA, _NANG = TONE_MARKS
+_HUYEN, _SAC, _HOI, _NGA, _NANG = tuple(TONE_MARKS)
 _VOWELS = frozenset("aeiouyăâêôơư")
 _CONSONANT_KEYS = frozenset("bcdghklmnpqrstvx")
 
@@ -221,8 +221,7 @@ _VNI_KEYS = {"đ": "d9", "â": "a6", "ă": "a8", "ê": "e6", "ô": "o6", "ơ": "
 _VNI_TONE_KEYS = {v: k for k, v in _VNI_TONES.items()}
 
 
-def _encode_syllable(token: str, keys: dict[str, str], tone_keys: dict[str, str],
-                     telex: bool, tone_last: bool) -> str:
+def _encode_syllable(token: str, keys: dict[str, str], tone_keys: dict[str, str], telex: bool, tone_last: bool) -> str:
     bare, tones = strip_tones(unicodedata.normalize("NFC", token))
     low = bare.lower()
     out: list[str] = []
@@ -242,8 +241,7 @@ def _encode_syllable(token: str, keys: dict[str, str], tone_keys: dict[str, str]
     return "".join(out)
 
 
-def _encode(text: str, keys: dict[str, str], tone_keys: dict[str, str], telex: bool,
-            tone_last: bool) -> str:
+def _encode(text: str, keys: dict[str, str], tone_keys: dict[str, str], telex: bool, tone_last: bool) -> str:
     def one(token: str) -> str:
         if not token.isalpha() or not is_syllable(norm_syllable(token)):
             return token  # numbers, codes, foreign words stay as they are

@@ -23,6 +23,7 @@ from ..errors import (
 )
 from ..normalise import printable
 
+
 class Exit(IntEnum):
     """Exit codes of every ``bantin`` command (the README's "Exit codes" table)."""
 
@@ -54,6 +55,7 @@ _EXIT_FOR: list[tuple[type[BantinError], Exit]] = [
     (IndexWriteError, Exit.INDEX_UNWRITABLE),
 ]
 
+
 class BantinCliError(click.ClickException):
     """A one-line error with its own exit code; click prints ``Error: <message>``.
 
@@ -62,7 +64,7 @@ class BantinCliError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int):
         super().__init__(printable(message))
-        self.exit_code = int(exit_code)
+        self.exit_code = int(exit_code)  # type: ignore[misc]  # click declares it on the class
 
 
 def exit_code_for(err: BantinError) -> Exit:
@@ -161,9 +163,7 @@ def _console(stderr: bool):
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
-    return Console(
-        stderr=stderr, highlight=False, markup=False, emoji=False, soft_wrap=not stream.isatty()
-    )
+    return Console(stderr=stderr, highlight=False, markup=False, emoji=False, soft_wrap=not stream.isatty())
 
 
 def stderr_console():

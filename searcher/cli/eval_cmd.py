@@ -26,11 +26,25 @@ def _passages_index(passages: Path, workdir: Path) -> Path:
 @click.command("eval")
 @click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @index_option
-@click.option("--passages", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Index these passages (JSONL {id,title,body}) in a temporary index and evaluate on it.")
-@click.option("--k", type=click.IntRange(1, 1000), default=10, show_default=True, help="Cut-off for MRR, Recall and nDCG.")
-@click.option("--no-diacritics", is_flag=True, help="Strip every diacritic from the queries (đ→d), as many people type.")
+@click.option(
+    "--passages",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Index these passages (JSONL {id,title,body}) in a temporary index and evaluate on it.",
+)
+@click.option(
+    "--k", type=click.IntRange(1, 1000), default=10, show_default=True, help="Cut-off for MRR, Recall and nDCG."
+)
+@click.option(
+    "--no-diacritics", is_flag=True, help="Strip every diacritic from the queries (đ→d), as many people type."
+)
 @click.option("--per-query", "per_query", is_flag=True, help="Also list the worst queries.")
-@click.option("--worst", type=click.IntRange(1, 1000), default=10, show_default=True, help="How many worst queries --per-query lists.")
+@click.option(
+    "--worst",
+    type=click.IntRange(1, 1000),
+    default=10,
+    show_default=True,
+    help="How many worst queries --per-query lists.",
+)
 @json_option
 @handle_errors
 def eval_cmd(queries, index_dir, passages, k, no_diacritics, per_query, worst, as_json):
@@ -45,7 +59,9 @@ def eval_cmd(queries, index_dir, passages, k, no_diacritics, per_query, worst, a
     with tempfile.TemporaryDirectory(prefix="bantin-eval-") as tmp:
         index = _passages_index(passages, Path(tmp)) if passages else index_dir
         with Searcher(index) as s:
-            report = evaluate(lambda q, n: [h.id for h in s.search(q, limit=n).hits], judged, k=k, no_diacritics=no_diacritics)
+            report = evaluate(
+                lambda q, n: [h.id for h in s.search(q, limit=n).hits], judged, k=k, no_diacritics=no_diacritics
+            )
     if as_json:
         echo_json(report.to_dict(per_query=per_query))
         return

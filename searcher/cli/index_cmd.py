@@ -49,11 +49,22 @@ class _Bar:
 @corpus_option
 @index_option
 @click.option("--rebuild", is_flag=True, help="Build from scratch into a fresh generation and swap it in.")
-@click.option("--wait", type=click.FloatRange(0), default=0, metavar="SECONDS", help="Wait this long for another job's lock.")
-@click.option("--procs", type=click.IntRange(1, 64), default=None, help="Worker processes for analysis (default: every core, from 200 documents to analyse on).")
+@click.option(
+    "--wait", type=click.FloatRange(0), default=0, metavar="SECONDS", help="Wait this long for another job's lock."
+)
+@click.option(
+    "--procs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes for analysis (default: every core, from 200 documents to analyse on).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and skipped-file warnings (for cron).")
 @click.option("--follow-symlinks", is_flag=True, help="Also read symbolic links that point out of the corpus folder.")
-@click.option("--verify", is_flag=True, help="Checksum every index file (not only those changed since written); rebuild if any differs.")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Checksum every index file (not only those changed since written); rebuild if any differs.",
+)
 @json_option
 @handle_errors
 def index_cmd(corpus_dir, index_dir, rebuild, wait, procs, quiet, follow_symlinks, verify, as_json):
@@ -81,13 +92,36 @@ def index_cmd(corpus_dir, index_dir, rebuild, wait, procs, quiet, follow_symlink
         report = update_index(corpus_dir, index_dir, **options)
     if as_json:
         d = report.to_dict()
-        echo_json({k: d[k] for k in ("added", "updated", "deleted", "unchanged", "skipped", "warnings", "seconds", "documents", "rebuilt", "reason", "generation")})
+        echo_json(
+            {
+                k: d[k]
+                for k in (
+                    "added",
+                    "updated",
+                    "deleted",
+                    "unchanged",
+                    "skipped",
+                    "warnings",
+                    "seconds",
+                    "documents",
+                    "rebuilt",
+                    "reason",
+                    "generation",
+                )
+            }
+        )
         return
     err = stderr_console()
     for s in report.skipped:
         err.print(printable(f"warning: skipped {s['path']}: {s['reason']}"))
     for w in report.warnings:
-        err.print(printable(f"warning: {w['message']}" if w["message"].startswith(w["path"]) else f"warning: {w['path']}: {w['message']}"))
+        err.print(
+            printable(
+                f"warning: {w['message']}"
+                if w["message"].startswith(w["path"])
+                else f"warning: {w['path']}: {w['message']}"
+            )
+        )
     if quiet:
         return
     if report.reason and report.rebuilt:

@@ -32,10 +32,12 @@ def highlighted(snippet: str, highlights) -> Text:
 def print_reading(console: Console, res: SearchResult) -> None:
     """The "did you mean" lines: how the query was read, or a query that matches."""
     if res.corrected:
-        console.print(Text(
-            f"showing results for “{safe(res.corrected)}”; search instead for “{safe(res.query)}” with --no-correct",
-            style="dim",
-        ))
+        console.print(
+            Text(
+                f"showing results for “{safe(res.corrected)}”; search instead for “{safe(res.query)}” with --no-correct",
+                style="dim",
+            )
+        )
     if res.suggestion:
         console.print(Text(f"nothing matches every word; did you mean “{safe(res.suggestion)}”?", style="dim"))
 
@@ -46,7 +48,9 @@ def print_results(console: Console, res: SearchResult) -> None:
     if res.mode == "best":
         head += " (best match: no bulletin holds every word)"
     if res.offset or res.total > len(res.hits):
-        head += f", {res.offset + 1}–{res.offset + len(res.hits)} shown" if res.hits else f", none from {res.offset + 1} on"
+        head += (
+            f", {res.offset + 1}–{res.offset + len(res.hits)} shown" if res.hits else f", none from {res.offset + 1} on"
+        )
     if res.sort != "relevance":
         head += f", {res.sort} first"
     console.print(Text(head, style="dim"))

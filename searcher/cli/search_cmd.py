@@ -46,22 +46,52 @@ def open_searcher(index_dir, corpus_dir=None):
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits to show.")
 @click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many hits (paging).")
 @click.option("--page", type=click.IntRange(1), default=None, help="Page N of --limit hits (sets --offset).")
-@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default=None,
-              help="Order (default: relevance with words, newest without). Undated bulletins come last.")
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "newest", "oldest"]),
+    default=None,
+    help="Order (default: relevance with words, newest without). Undated bulletins come last.",
+)
 @click.option("--since", metavar="DATE", help="From this date on: 2022, 2022-03 (1 March) or 2022-03-05.")
 @click.option("--until", metavar="DATE", help="Up to this date: 2022 (31 December), 2022-06 or 2022-06-30.")
 @click.option("--year", metavar="YYYY", help="Only this year (same as --since YYYY --until YYYY).")
 @click.option("--source", "sources", multiple=True, metavar="DOMAIN", help="Only from this source (repeatable).")
 @click.option("--author", "authors", multiple=True, metavar="NAME", help="Only by this author (repeatable).")
-@click.option("--cites", multiple=True, metavar="REF", help='Only bulletins citing this document, e.g. "Nghị quyết 18" (repeatable).')
+@click.option(
+    "--cites",
+    multiple=True,
+    metavar="REF",
+    help='Only bulletins citing this document, e.g. "Nghị quyết 18" (repeatable).',
+)
 @click.option("--facets", metavar="LIST", help="Counts over all matches: year,month,source,author,cites.")
 @click.option("--facet-limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Values per facet.")
-@click.option("--no-correct", "no_correct", is_flag=True,
-              help="Search exactly what was typed: no Telex/VNI decoding, typo corrections or abbreviations.")
+@click.option(
+    "--no-correct",
+    "no_correct",
+    is_flag=True,
+    help="Search exactly what was typed: no Telex/VNI decoding, typo corrections or abbreviations.",
+)
 @json_option
 @handle_errors
-def search_cmd(query, index_dir, corpus_dir, limit, offset, page, sort, since, until, year, sources, authors, cites,
-               facets, facet_limit, no_correct, as_json):
+def search_cmd(
+    query,
+    index_dir,
+    corpus_dir,
+    limit,
+    offset,
+    page,
+    sort,
+    since,
+    until,
+    year,
+    sources,
+    authors,
+    cites,
+    facets,
+    facet_limit,
+    no_correct,
+    as_json,
+):
     """Search the bulletins; with filters and no words, list them newest first.
 
     \b
@@ -78,8 +108,18 @@ def search_cmd(query, index_dir, corpus_dir, limit, offset, page, sort, since, u
         offset = (page - 1) * limit
     with open_searcher(index_dir, corpus_dir) as s:
         res = s.search(
-            text, limit=limit, offset=offset, sort=sort, since=since, until=until, sources=list(sources),
-            authors=list(authors), cites=list(cites), filter=filters or None, facets=facets, facet_limit=facet_limit,
+            text,
+            limit=limit,
+            offset=offset,
+            sort=sort,
+            since=since,
+            until=until,
+            sources=list(sources),
+            authors=list(authors),
+            cites=list(cites),
+            filter=filters or None,
+            facets=facets,
+            facet_limit=facet_limit,
             correct=not no_correct,
         )
     if as_json:

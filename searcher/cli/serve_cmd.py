@@ -18,8 +18,16 @@ def _origin(ctx: click.Context, param: click.Parameter, value: str | None) -> st
     if value is None:
         return None
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise click.BadParameter(f"'{value}' is not an origin: write it like https://example.org or http://localhost:3000")
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise click.BadParameter(
+            f"'{value}' is not an origin: write it like https://example.org or http://localhost:3000"
+        )
     return f"{parts.scheme}://{parts.netloc}"
 
 
@@ -51,14 +59,37 @@ def _check_port(host: str, port: int) -> None:
 
 @click.command("serve")
 @index_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on. Loopback unless you name another (e.g. 0.0.0.0 behind a reverse proxy).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Loopback unless you name another (e.g. 0.0.0.0 behind a reverse proxy).",
+)
 @click.option("--port", type=click.IntRange(1, 65535), default=8700, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes (each with its own searcher): concurrency beyond one core.")
-@click.option("--cors-origin", callback=_origin, metavar="URL", help="Let pages from this one origin call the API (CORS is off without it).")
-@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), default="info", show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes (each with its own searcher): concurrency beyond one core.",
+)
+@click.option(
+    "--cors-origin",
+    callback=_origin,
+    metavar="URL",
+    help="Let pages from this one origin call the API (CORS is off without it).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    default="info",
+    show_default=True,
+)
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log one line per request.")
 @handle_errors
-def serve_cmd(index_dir: Path, host: str, port: int, workers: int, cors_origin: str | None, log_level: str, access_log: bool) -> None:
+def serve_cmd(
+    index_dir: Path, host: str, port: int, workers: int, cors_origin: str | None, log_level: str, access_log: bool
+) -> None:
     """Serve the JSON API (/v1/…) and the search page (/) over HTTP.
 
     The server follows the index: after `bantin index` commits, every worker
@@ -76,7 +107,7 @@ def serve_cmd(index_dir: Path, host: str, port: int, workers: int, cors_origin: 
         from ..serve import app as _app  # noqa: F401  (FastAPI and Jinja2 are there)
     except ImportError as e:
         raise BantinCliError(
-            f"`bantin serve` needs the serve extra ({e.name} is missing): pip install \"bantin[serve]\"", USAGE
+            f'`bantin serve` needs the serve extra ({e.name} is missing): pip install "bantin[serve]"', USAGE
         ) from None
     from ..layout import current_token
     from ..serve.app import ENV_CORS, ENV_INDEX

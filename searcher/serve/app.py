@@ -71,7 +71,9 @@ MAX_BODY_BYTES = 16 * 1024  # no endpoint reads a body
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-ASGIApp = Callable[[MutableMapping[str, Any], Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+ASGIApp = Callable[
+    [MutableMapping[str, Any], Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]
+]
 
 # Status and error code for each library error; the message is the library's own line.
 _STATUS_FOR: list[tuple[type[BantinError], int, str]] = [
@@ -82,7 +84,13 @@ _STATUS_FOR: list[tuple[type[BantinError], int, str]] = [
     (IndexLockedError, 503, "index_locked"),
 ]
 
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 411: "length_required", 413: "body_too_large", 414: "uri_too_long"}
+_HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    411: "length_required",
+    413: "body_too_large",
+    414: "uri_too_long",
+}
 
 # Vietnamese headings of the HTML error pages.
 _PAGE_ERRORS = {
@@ -209,7 +217,7 @@ class _Pages:
             f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
             "connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
         )
-        return response  # type: ignore[return-value]
+        return response
 
     def error(self, request: Request, status: int, message: str) -> HTMLResponse:
         heading = _PAGE_ERRORS.get(status, _PAGE_ERRORS[500])

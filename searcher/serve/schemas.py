@@ -53,7 +53,9 @@ class SearchParams(BaseModel):
         "the matching bulletins are then listed newest first.",
     )
     limit: int = Field(default=10, ge=1, le=MAX_LIMIT, description="How many hits to return.")
-    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="Skip this many hits (paging: offset=10 is page 2 of 10).")
+    offset: int = Field(
+        default=0, ge=0, le=MAX_OFFSET, description="Skip this many hits (paging: offset=10 is page 2 of 10)."
+    )
     sort: str | None = Field(
         default=None,
         max_length=MAX_SHORT,
@@ -62,17 +64,27 @@ class SearchParams(BaseModel):
         json_schema_extra={"enum": list(SORTS)},
     )
     since: str | None = Field(
-        default=None, max_length=MAX_SHORT, description="From this date on: YYYY, YYYY-MM (its first day) or YYYY-MM-DD."
+        default=None,
+        max_length=MAX_SHORT,
+        description="From this date on: YYYY, YYYY-MM (its first day) or YYYY-MM-DD.",
     )
     until: str | None = Field(
-        default=None, max_length=MAX_SHORT, description="Up to this date: YYYY (31 December), YYYY-MM (its last day) or YYYY-MM-DD."
+        default=None,
+        max_length=MAX_SHORT,
+        description="Up to this date: YYYY (31 December), YYYY-MM (its last day) or YYYY-MM-DD.",
     )
-    year: int | None = Field(default=None, ge=1, le=9999, description="Only this year (the same as since=YYYY&until=YYYY).")
+    year: int | None = Field(
+        default=None, ge=1, le=9999, description="Only this year (the same as since=YYYY&until=YYYY)."
+    )
     source: list[str] = Field(
-        default=[], max_length=MAX_VALUES, description="Only from this source, e.g. dangcongsan.vn (repeatable: any of them)."
+        default=[],
+        max_length=MAX_VALUES,
+        description="Only from this source, e.g. dangcongsan.vn (repeatable: any of them).",
     )
     sources: list[str] = Field(default=[], max_length=MAX_VALUES, description="The same as source.")
-    author: list[str] = Field(default=[], max_length=MAX_VALUES, description="Only by this author (repeatable: any of them).")
+    author: list[str] = Field(
+        default=[], max_length=MAX_VALUES, description="Only by this author (repeatable: any of them)."
+    )
     authors: list[str] = Field(default=[], max_length=MAX_VALUES, description="The same as author.")
     cites: list[str] = Field(
         default=[],
@@ -85,7 +97,9 @@ class SearchParams(BaseModel):
         description="Counts over every match for these facets: year, month, source, author, cites "
         "(a comma list, facets=year,cites, or repeated).",
     )
-    facet_limit: int = Field(default=FACET_LIMIT, ge=1, le=MAX_FACET_LIMIT, description="Values per facet, most frequent first.")
+    facet_limit: int = Field(
+        default=FACET_LIMIT, ge=1, le=MAX_FACET_LIMIT, description="Values per facet, most frequent first."
+    )
 
     @field_validator("source", "sources", "author", "authors", "cites")
     @classmethod
@@ -121,7 +135,9 @@ class RefsParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    q: str | None = Field(default=None, max_length=MAX_QUERY, description='Narrow the list: "Kết luận", "nghi quyet 18", "KL/TW".')
+    q: str | None = Field(
+        default=None, max_length=MAX_QUERY, description='Narrow the list: "Kết luận", "nghi quyet 18", "KL/TW".'
+    )
     limit: int = Field(default=50, ge=1, le=MAX_REFS_LIMIT, description="How many documents to list.")
 
 
@@ -152,7 +168,7 @@ class HitOut(_Mirror):
     snippet: str
     highlights: list[tuple[int, int]] = Field(description="[start, end] offsets into snippet.")
     refs: list[CitationOut]
-    source: str | None = Field(default=None, description="Where the bulletin comes from (its \"Theo …\" line or site).")
+    source: str | None = Field(default=None, description='Where the bulletin comes from (its "Theo …" line or site).')
     snippet_html: str = Field(description="snippet, HTML-escaped, with the highlights in <mark>…</mark>.")
 
 
@@ -173,10 +189,13 @@ class FacetsOut(_Mirror):
 
     year: list[tuple[int, int]] | None = Field(default=None, description="[[2022, 3], …]: [year, bulletins].")
     month: list[tuple[str, int]] | None = Field(default=None, description='[["2022-06", 1], …]: [YYYY-MM, bulletins].')
-    source: list[tuple[str, int]] | None = Field(default=None, description='[["dangcongsan.vn", 1], …]: [source, bulletins].')
+    source: list[tuple[str, int]] | None = Field(
+        default=None, description='[["dangcongsan.vn", 1], …]: [source, bulletins].'
+    )
     author: list[tuple[str, int]] | None = Field(default=None, description='[["Linh Lan", 1], …]: [author, bulletins].')
     cites: list[tuple[str, str, int]] | None = Field(
-        default=None, description='[["kl:21", "Kết luận 21", 2], …]: [key, label, bulletins citing it]; pass the label as cites=.'
+        default=None,
+        description='[["kl:21", "Kết luận 21", 2], …]: [key, label, bulletins citing it]; pass the label as cites=.',
     )
 
 
@@ -198,7 +217,9 @@ class SearchOut(_Mirror):
         description="The query as it was read when that differs from what was typed (raw Telex/VNI decoded, "
         "a typo corrected): the hits are for it.",
     )
-    suggestion: str | None = Field(default=None, description="When nothing matched: a query close to it that does match.")
+    suggestion: str | None = Field(
+        default=None, description="When nothing matched: a query close to it that does match."
+    )
     filters: FiltersOut
     facets: FacetsOut
     hits: list[HitOut]
@@ -210,7 +231,9 @@ class DocumentOut(_Mirror):
     id: str
     title: str
     date: dt.date | None
-    date_source: str | None = Field(default=None, description="Where the date was read: header, byline, record or text.")
+    date_source: str | None = Field(
+        default=None, description="Where the date was read: header, byline, record or text."
+    )
     author: str | None
     source: str | None
     url: str | None

@@ -172,7 +172,12 @@ class PageState(BaseModel):
         browse = res.mode == "browse"
         default = "newest" if browse else "relevance"
         return [
-            {"label": LABELS[s], "value": s, "current": s == res.sort, "href": self.href(sort="" if s == default else s)}
+            {
+                "label": LABELS[s],
+                "value": s,
+                "current": s == res.sort,
+                "href": self.href(sort="" if s == default else s),
+            }
             for s in SORT_ORDER
             if not (browse and s == "relevance")
         ]
@@ -189,14 +194,22 @@ class PageState(BaseModel):
                 if name == "year":
                     year = int(row[0])
                     active = self.year == year
-                    items.append({"label": str(year), "count": count, "active": active,
-                                  "href": self.href(year=None if active else year)})
+                    items.append(
+                        {
+                            "label": str(year),
+                            "count": count,
+                            "active": active,
+                            "href": self.href(year=None if active else year),
+                        }
+                    )
                 else:
                     value = str(row[1] if name == "cites" else row[0])
                     current: list[str] = getattr(self, name)
                     active = value.casefold() in {v.casefold() for v in current}
                     changed = [v for v in current if v.casefold() != value.casefold()] if active else [*current, value]
-                    items.append({"label": value, "count": count, "active": active, "href": self.href(**{name: changed})})
+                    items.append(
+                        {"label": value, "count": count, "active": active, "href": self.href(**{name: changed})}
+                    )
             if items:
                 groups.append({"name": name, "heading": LABELS[name], "entries": items})
         return groups
