@@ -13,12 +13,21 @@ index schema, so they must stay importable at ``searcher.analysis.<Name>``.
 
 pyvi is imported lazily, the first time a document is segmented, and only in
 index mode.  Queries never need it (see :mod:`searcher.query`).
+
+The index job does not run these analyzers field by field: :func:`title_fields`,
+:func:`body_fields` and :func:`word_counts` read a text once and give every
+field of its family as an :class:`Analysed` value (the terms with their
+positions, character spans or counts), which the index writer encodes as the
+field's whoosh format would (:mod:`searcher.whoosh_internals`).  The terms,
+positions, offsets and weights are the analyzers' own: ``tests/test_writer.py``
+compares both paths posting by posting.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from whoosh.analysis import Filter, ShingleFilter, Token, Tokenizer
 
@@ -35,6 +44,11 @@ __all__ = [
     "pair_analyzer",
     "pair_fold_analyzer",
     "ref_analyzer",
+    "Analysed",
+    "title_fields",
+    "body_fields",
+    "word_counts",
+    "counts",
     "segment",
     "word_spans",
     "sentences",
@@ -214,7 +228,7 @@ class RefTokenizer(_SpanTokenizer):
         from .refs import find_refs
 
         for pos, ref in enumerate(find_refs(value)):
-            for key in ref.keys():
+            for key in ref.keys():  # noqa: SIM118 - Ref.keys(), not a dict
                 yield key, pos, ref.start, ref.end
 
 
@@ -242,3 +256,112 @@ def word_analyzer():
 
 def ref_analyzer():
     return RefTokenizer()
+
+
+# --- the index job's analysis: each text read once for all its fields -------------------------
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """A field value analysed ahead of time, given to the index writer instead of text.
+
+    ``kind`` says what ``terms`` maps each term to:
+
+    * ``"chars"``: its occurrences as ``(position, startchar, endchar)``, in order
+      (enough for whoosh's Characters, Positions and Frequency formats);
+    * ``"positions"``: its positions, in order (Positions and Frequency);
+    * ``"counts"``: how many times it occurs (Frequency).
+
+    Every occurrence has boost 1, as the tokenizers here give.
+    """
+
+    kind: str
+    terms: dict
+
+
+# raw syllable -> (norm_syllable, fold of it): one dict look-up per token instead of two
+# cached calls (both functions are pure)
+_FORMS: dict[str, tuple[str, str]] = {}
+_FORMS_MAX = 200_000
+
+
+def _forms(raw: str) -> tuple[str, str]:
+    if len(_FORMS) >= _FORMS_MAX:
+        _FORMS.clear()
+    norm = norm_syllable(raw)
+    forms = _FORMS[raw] = (norm, fold(norm))
+    return forms
+
+
+def _syllable_pass(text: str, pairs: bool) -> tuple[dict, dict, dict, dict]:
+    """One pass of :data:`SYLLABLE_RE` over ``text``, each syllable normalised and
+    folded once: the terms of the ``syl``-, ``fold``-, ``pair``- and ``pair_fold``-like
+    fields (``pairs=False`` leaves the last two empty).
+
+    Equal to :class:`SyllableTokenizer`, ``| FoldFilter()`` and
+    ``| ShingleFilter(size=2, sep=" ")`` (which gives a one-syllable text its
+    syllable as its only "pair").
+    """
+    syl: dict[str, list] = {}
+    folded: dict[str, list] = {}
+    pair: dict[str, int] = {}
+    pair_fold: dict[str, int] = {}
+    forms = _FORMS
+    prev = prev_f = None
+    pos = -1
+    for pos, m in enumerate(SYLLABLE_RE.finditer(text)):
+        raw = m.group()
+        got = forms.get(raw)
+        s, f = got if got is not None else _forms(raw)
+        start, end = m.span()
+        occ = syl.get(s)
+        if occ is None:
+            syl[s] = [(pos, start, end)]
+        else:
+            occ.append((pos, start, end))
+        occ = folded.get(f)
+        if occ is None:
+            folded[f] = [pos]
+        else:
+            occ.append(pos)
+        if pairs:
+            if prev is not None:
+                key = f"{prev} {s}"
+                pair[key] = pair.get(key, 0) + 1
+                key = f"{prev_f} {f}"
+                pair_fold[key] = pair_fold.get(key, 0) + 1
+            prev, prev_f = s, f
+    if pairs and pos == 0 and prev is not None and prev_f is not None:  # ShingleFilter: one token -> itself
+        pair[prev] = 1
+        pair_fold[prev_f] = 1
+    return syl, folded, pair, pair_fold
+
+
+def title_fields(title: str) -> tuple[Analysed, Analysed]:
+    """``title`` and ``title_fold`` of a title (as :func:`syllable_analyzer` and :func:`fold_analyzer`)."""
+    syl, folded, _, _ = _syllable_pass(title, pairs=False)
+    return Analysed("chars", syl), Analysed("positions", folded)
+
+
+def body_fields(body: str) -> tuple[Analysed, Analysed, Analysed, Analysed]:
+    """``syl``, ``fold``, ``pair`` and ``pair_fold`` of a body, from one syllable pass."""
+    syl, folded, pair, pair_fold = _syllable_pass(body, pairs=True)
+    return (
+        Analysed("chars", syl),
+        Analysed("positions", folded),
+        Analysed("counts", pair),
+        Analysed("counts", pair_fold),
+    )
+
+
+def counts(terms: Iterable[str]) -> Analysed:
+    """A pre-analysed Frequency field: each term with how often it occurs."""
+    out: dict[str, int] = {}
+    for t in terms:
+        out[t] = out.get(t, 0) + 1
+    return Analysed("counts", out)
+
+
+def word_counts(text: str) -> Analysed:
+    """The ``word`` field of a text (as :func:`word_analyzer`, whose format keeps counts only)."""
+    return counts(word for word, _, _ in word_spans(text))

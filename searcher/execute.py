@@ -567,8 +567,9 @@ class QueryExecutor:
         return stats
 
     def _bm25_params(self, fieldname: str) -> tuple[float, float]:
-        w = self.weighting
-        return w._field_B.get(fieldname, w.B), w.K1
+        from .whoosh_internals import bm25_params  # the writer's module: loaded on first use, not for import
+
+        return bm25_params(self.weighting, fieldname)
 
     @staticmethod
     def _by_whoosh(m) -> _Hits:

@@ -28,14 +28,15 @@ import signal
 import threading
 import time
 import traceback
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from whoosh import index as windex
 
 from . import layout, vocab
+from . import whoosh_internals as wi
 from .errors import (
     BadDocument,
     BantinError,
@@ -45,7 +46,6 @@ from .errors import (
     damage_errors,
 )
 from .schema import ANALYSIS_VERSION, build_schema, navigation_fields
-from .sidecar import TeeWriter
 
 # With procs=None, below this many documents to analyse one process does it all:
 # starting workers (each imports pyvi, ~2 s) costs more than it saves.
@@ -58,6 +58,11 @@ BATCH_DOCS = 32
 # Measured on 4,000 articles, separate files gave: Searcher RSS 465 → 50 MB,
 # open 0.3 → 0.13 s, cold `bantin search` 0.48 → 0.31 s.
 COMPOUND_SEGMENTS = False
+# The writer: whoosh_internals.BulkWriter (a per-term posting pool, each text
+# analysed once for all its fields, small posting lists inlined).  True runs the
+# previous path instead, whoosh's stock writer with every field analysed by its
+# own analyzer (kept to compare with: tests/test_writer.py, benchmarks/bench_build.py).
+LEGACY_WRITER = False
 
 Progress = Callable[[int, int, int], None]  # (documents done, documents to do, bytes done)
 
@@ -99,8 +104,10 @@ class IndexReport:
 
 def _mentions(title: str, body: str) -> tuple[list[str], list[dict]]:
     """References in the title and the body, found once: the ``ref`` field's
-    keys, and the stored mentions (offsets into the title or the body)."""
-    from .refs import find_refs
+    keys, and the stored mentions (offsets into the title or the body).  A
+    mention of an article ("Điều 110 Luật BHXH") is labelled by its document
+    ("Luật Bảo hiểm xã hội"): a citation is of the document."""
+    from .refs import find_refs, key_label
 
     keys: list[str] = []
     mentions: list[dict] = []
@@ -113,7 +120,7 @@ def _mentions(title: str, body: str) -> tuple[list[str], list[dict]]:
         mentions.append(
             {
                 "key": d["key"],
-                "label": d["label"],
+                "label": key_label(d["key"]) if d.get("article") else d["label"],
                 "type": d["type"],
                 "number": d.get("number"),
                 "symbol": d.get("symbol"),
@@ -127,10 +134,10 @@ def _mentions(title: str, body: str) -> tuple[list[str], list[dict]]:
 
 
 def _fields(b) -> dict:
-    """The whoosh document for one :class:`~searcher.bulletins.Bulletin`."""
+    """The whoosh document for one :class:`~searcher.bulletins.Bulletin`, as text:
+    each field is analysed by its own analyzer (whoosh's stock writer path)."""
     ref_keys, mentions = _mentions(b.title, b.body)
     return {
-        "id": b.id,
         "title": b.title,
         "title_fold": b.title,
         "syl": b.body,
@@ -139,6 +146,38 @@ def _fields(b) -> dict:
         "pair_fold": b.body,
         "word": f"{b.title}\n{b.body}",
         "ref": ref_keys,  # pre-analysed: whoosh indexes a list of terms as given
+        **_plain_fields(b, mentions),
+    }
+
+
+def _analysed_fields(b) -> dict:
+    """The same document pre-analysed, for :class:`~searcher.whoosh_internals.BulkWriter`:
+    the title and the body each read once for all their syllable fields (see
+    :func:`searcher.analysis.body_fields`), the references found once; the same
+    terms, positions, offsets, weights and stored values as :func:`_fields`."""
+    from . import analysis
+
+    ref_keys, mentions = _mentions(b.title, b.body)
+    title, title_fold = analysis.title_fields(b.title)
+    syl, fold, pair, pair_fold = analysis.body_fields(b.body)
+    return {
+        "title": title,
+        "_stored_title": b.title,  # whoosh stores this instead of the pre-analysed value
+        "title_fold": title_fold,
+        "syl": syl,
+        "fold": fold,
+        "pair": pair,
+        "pair_fold": pair_fold,
+        "word": analysis.word_counts(f"{b.title}\n{b.body}"),
+        "ref": analysis.counts(ref_keys),
+        **_plain_fields(b, mentions),
+    }
+
+
+def _plain_fields(b, mentions: list[dict]) -> dict:
+    """The fields given as they are: id, stored values, navigation columns."""
+    return {
+        "id": b.id,
         "body": b.body,
         "date": b.date.isoformat() if b.date else None,
         "date_source": b.date_source if b.date else None,
@@ -150,6 +189,15 @@ def _fields(b) -> dict:
         "hash": b.hash,
         "refs": json.dumps(mentions, ensure_ascii=False),
     }
+
+
+def _document(b) -> dict:
+    """The document the job's writer takes (see :data:`LEGACY_WRITER`)."""
+    return _fields(b) if LEGACY_WRITER else _analysed_fields(b)
+
+
+def _open_writer(ix, lock: bool = True):
+    return wi.open_writer(ix, bulk=not LEGACY_WRITER, lock=lock, compound=COMPOUND_SEGMENTS)
 
 
 def _from_stored(f: dict):
@@ -484,19 +532,12 @@ def _worker(gen_path: str, tasks, results, parent: int, lock_fd: int | None) -> 
     _die_with_parent(parent)
     pid = os.getpid()
     try:
-        writer = TeeWriter(windex.open_dir(gen_path), _lk=False, compound=COMPOUND_SEGMENTS)
-        added = False
+        writer = _open_writer(windex.open_dir(gen_path), lock=False)  # the job holds the lock
         while (batch := _next_batch(tasks, parent)) is not None:
             for b in batch:
-                writer.add_document(**_fields(b))
-            added = True
+                writer.add_document(**_document(b))
             results.put(("done", pid, len(batch), sum(_size(b) for b in batch)))
-        if added:
-            segment = writer._finalize_segment()
-        else:
-            writer._close_segment()
-            segment = None
-        results.put(("segment", pid, segment))
+        results.put(("segment", pid, wi.finish_segment(writer)))
     except BaseException:  # noqa: BLE001 - reported to the job, which raises it
         results.put(("error", pid, traceback.format_exc(limit=8)))
 
@@ -575,9 +616,7 @@ class _Pool:
                     try:
                         return self.results.get(timeout=0.5)  # its last words, if any
                     except queue.Empty:
-                        raise WorkerError(
-                            f"index worker {dead[0].pid} died (exit code {dead[0].exitcode})"
-                        ) from None
+                        raise WorkerError(f"index worker {dead[0].pid} died (exit code {dead[0].exitcode})") from None
 
     def close(self) -> None:
         """Stop every worker (at once if they are still busy) and release the queues."""
@@ -599,7 +638,7 @@ class _Pool:
 def _add_serial(writer, docs: list, progress: Progress | None) -> None:
     nbytes = 0
     for i, b in enumerate(docs, 1):
-        writer.add_document(**_fields(b))
+        writer.add_document(**_document(b))
         nbytes += _size(b)
         if progress:
             progress(i, len(docs), nbytes)
@@ -661,12 +700,7 @@ def _merge_policy(writer, segments: list) -> list:
 
 def _commit(writer, final: list) -> None:
     """Commit the kept and the workers' segments, and the writer's own (new docs, merges)."""
-    if writer._added:
-        final.append(writer._finalize_segment())
-    else:
-        writer._close_segment()
-    writer._commit_toc(final)
-    writer._finish()
+    wi.commit_segments(writer, final)
 
 
 def _write(
@@ -678,7 +712,7 @@ def _write(
     else:
         layout.link_copy(live.path, gen.path, skip=(layout.META, layout.MANIFEST, vocab.VOCAB))
         ix = windex.open_dir(str(gen.path))
-    writer = TeeWriter(ix, compound=COMPOUND_SEGMENTS)
+    writer = _open_writer(ix)
     try:
         for doc_id in plan.to_delete:
             writer.delete_by_term("id", doc_id)
@@ -687,13 +721,13 @@ def _write(
             pool = _Pool(gen.path, workers, lock_fd)
             try:
                 pool.submit(plan.to_add)
-                kept = writer._merge_segments(_merge_policy, False, True)  # while the workers work
+                kept = wi.merge_segments(writer, _merge_policy)  # while the workers work
                 final = kept + pool.collect(progress)
             finally:
                 pool.close()
         else:
             _add_serial(writer, plan.to_add, progress)
-            final = writer._merge_segments(_merge_policy, False, True)
+            final = wi.merge_segments(writer, _merge_policy)
         _commit(writer, final)
     except BaseException:
         _cancel_quietly(writer)
@@ -722,7 +756,7 @@ def _finish_generation(
         gen.path / layout.META,
         {
             "analysis_version": ANALYSIS_VERSION,
-            "built_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "built_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "corpus": str(corpus.resolve()),
             "documents": documents,
             "files": layout.file_records(gen.path, previous),
@@ -779,7 +813,9 @@ def _abbreviation_lines(corpus: Path, report: IndexReport) -> list[str]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as e:
-        report.warnings.append({"path": ABBREVIATIONS_FILE, "message": f"cannot be read ({e.__class__.__name__}); not used"})
+        report.warnings.append(
+            {"path": ABBREVIATIONS_FILE, "message": f"cannot be read ({e.__class__.__name__}); not used"}
+        )
         return []
     _, bad = parse_lines(lines, ABBREVIATIONS_FILE)
     report.warnings.extend({"path": ABBREVIATIONS_FILE, "message": w} for w in bad)

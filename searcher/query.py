@@ -613,8 +613,10 @@ class QueryPlan:
 
     @property
     def needs_ref(self) -> bool:
-        """A short query naming a document: only bulletins citing it may answer."""
-        return bool(self.refs) and not self.long
+        """A short query naming a document: only bulletins citing it may answer.
+        A question about a document ("Bộ luật Lao động quy định điều gì?") may be
+        answered by the document's own text, which does not cite it."""
+        return bool(self.refs) and not self.long and not self.question
 
 
 def _lone_letter(group: list[Unit]) -> bool:

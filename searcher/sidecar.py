@@ -9,7 +9,8 @@ document numbers and weights as plain arrays, and each document's field
 lengths; :mod:`searcher.execute` scores them with numpy, exactly as whoosh's
 BM25F would.
 
-* Written by the index job, from the postings whoosh writes (:class:`TeeWriter`),
+* Written by the index job, from the postings its writer hands whoosh's codec
+  (the writers of :mod:`searcher.whoosh_internals` fill a :class:`Collector`),
   so it costs no second analysis; merges produce theirs the same way.
 * Named like a segment file, so whoosh's own clean-up deletes it with its
   segment, and generations share it by hard link like the segment's files.
@@ -24,8 +25,6 @@ import sqlite3
 from array import array
 from pathlib import Path
 
-from whoosh.writing import SegmentWriter
-
 EXT = "bantin"
 FORMAT = "1"
 MIN_POSTINGS = 32
@@ -37,8 +36,10 @@ def sidecar_path(folder: str | os.PathLike, segment) -> Path:
     return Path(folder) / f"{segment.segment_id()}.{EXT}"
 
 
-class _Collector:
-    """Gathers the postings of :data:`FIELDS` from whoosh's sorted posting stream."""
+class Collector:
+    """Gathers the postings of :data:`FIELDS`' frequent terms, as the segment's
+    postings are written: a term at a time (:meth:`add_term`), or from whoosh's
+    sorted posting stream (:meth:`tee`)."""
 
     def __init__(self, fields=FIELDS, min_postings: int | None = None):
         self.fields = frozenset(fields)
@@ -66,8 +67,16 @@ class _Collector:
         if key is not None and len(docs) >= self.min_postings:
             self.rows.append((key[0], key[1], docs.tobytes(), weights.tobytes()))
 
+    def add_term(self, fieldname: str, btext: bytes, docs, weights) -> None:
+        """Keep one term's postings (document numbers ascending), if it is frequent enough."""
+        if fieldname in self.fields and len(docs) >= self.min_postings:
+            self.rows.append((fieldname, btext, array("I", docs).tobytes(), array("f", weights).tobytes()))
 
-def write(path: Path, collector: _Collector, reader, doc_count: int) -> None:
+
+_Collector = Collector  # the name it had
+
+
+def write(path: Path, collector: Collector, reader, doc_count: int) -> None:
     """Write the sidecar of one finished segment (``reader`` reads that segment)."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
@@ -99,31 +108,6 @@ def write(path: Path, collector: _Collector, reader, doc_count: int) -> None:
     os.replace(tmp, path)
 
 
-class TeeWriter(SegmentWriter):
-    """whoosh's segment writer, also writing the segment's sidecar (see module doc)."""
-
-    def _flush_segment(self):
-        self._collector = _Collector()
-        pool_postings = self.pool.iter_postings
-        self.pool.iter_postings = lambda: self._collector.tee(pool_postings())
-        try:
-            super()._flush_segment()
-        finally:
-            self.pool.iter_postings = pool_postings
-
-    def _finalize_segment(self):
-        from whoosh.reading import SegmentReader
-
-        segment = super()._finalize_segment()
-        reader = SegmentReader(self.storage, self.schema, segment)
-        try:
-            write(sidecar_path(self.storage.folder, segment), self._collector, reader, segment.doc_count_all())
-        finally:
-            reader.close()
-        self._collector = None
-        return segment
-
-
 class Sidecar:
     """Read side of one segment's sidecar (opened read-only and immutable)."""
 
@@ -138,7 +122,7 @@ class Sidecar:
         self._lengths: dict[str, object] = {}
 
     @classmethod
-    def open(cls, folder: str | os.PathLike, segment) -> "Sidecar | None":
+    def open(cls, folder: str | os.PathLike, segment) -> Sidecar | None:
         """The segment's sidecar, or None if it has none (an index built before them)."""
         path = sidecar_path(folder, segment)
         return cls(path) if path.exists() else None

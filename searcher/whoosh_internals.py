@@ -1,0 +1,488 @@
+"""Every use of whoosh's private API, fenced in one module.
+
+bantin keeps whoosh (whoosh-reloaded 2.7.5) as its index format, but writes
+and commits segments in ways whoosh's public API does not offer: a job commits
+segments written by several processes together, merges with its own policy,
+tees postings into a scoring sidecar, and writes postings faster than whoosh's
+stock writer.  Everything that touches a whoosh attribute or method whose name
+starts with ``_``, or subclasses a whoosh writer, lives here behind small named
+functions; every other module calls only whoosh's public API or this module.
+An upgrade of whoosh is checked against this file (and ``tests/test_writer.py``,
+which compares the two writers posting by posting, and file by file).
+
+Writers
+-------
+:class:`TeeWriter`
+    whoosh's own :class:`~whoosh.writing.SegmentWriter` (its sort-and-pickle
+    posting pool, fields analysed by their analyzers), also writing the
+    segment's scoring sidecar (:mod:`searcher.sidecar`).  The previous path,
+    kept to compare against.
+:class:`BulkWriter`
+    the index job's writer, writing the same postings faster:
+
+    * a per-term posting pool in compact arrays (:class:`TermPool`): no Python
+      object per posting, no sorted runs pickled to disk and merged back;
+    * fields given pre-analysed (:class:`searcher.analysis.Analysed`) are
+      encoded here exactly as their whoosh format would encode them;
+    * postings reach whoosh's codec a term at a time, each block filled at once
+      (not a posting at a time), with each document's field length read once per
+      field, not once per posting;
+    * posting lists of at most :data:`INLINE_POSTINGS` postings are inlined
+      into the term index, as whoosh intends but never does: its
+      ``W3PostingsWriter`` calls ``terminfo.set_inline``, but the method is
+      ``W3TermInfo.set_inlined`` (worked around by :class:`_InliningTermInfo`).
+      Readers need nothing new (whoosh reads inlined postings as they are), but
+      a *stock* whoosh writer cannot merge such a segment (it asserts bytes
+      where an inlined list without values gives ``""``); bantin's writers can.
+
+    With ``inline_postings=0`` its segment files are byte-identical to
+    :class:`TeeWriter`'s (``tests/test_writer.py`` checks).
+
+Functions
+---------
+:func:`open_writer`, :func:`finish_segment`, :func:`merge_segments`,
+:func:`commit_segments`: a job's writing steps; :func:`bm25_params`: the
+per-field B and K1 of a BM25F model.
+
+whoosh internals used (all here)
+--------------------------------
+``SegmentWriter``: ``_added``, ``_finalize_segment``, ``_close_segment``,
+``_merge_segments``, ``_commit_toc``, ``_finish``, ``_flush_segment``,
+``_check_state``, ``_check_fields``, ``_doc_boost``, ``_field_boost``, and its
+``pool``, ``perdocwriter``, ``fieldwriter``, ``docnum`` attributes;
+``W3FieldWriter``: ``_postwriter``, ``_format``, ``_btext``;
+``W3PostingsWriter``: ``_inlinelimit``, ``_blocklimit``, ``_write_block`` and the
+block buffer ``_ids``, ``_weights``, ``_values``, ``_maxweight``,
+``_minlength``, ``_maxlength``; ``W3TermInfo.set_inlined``; ``BM25F._field_B``.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+from whoosh import formats
+from whoosh.codec.whoosh3 import W3FieldWriter, W3TermInfo
+from whoosh.system import pack_uint
+from whoosh.writing import SegmentWriter
+
+from .analysis import Analysed
+from .sidecar import Collector, sidecar_path
+from .sidecar import write as write_sidecar
+
+__all__ = [
+    "INLINE_POSTINGS",
+    "TeeWriter",
+    "BulkWriter",
+    "TermPool",
+    "open_writer",
+    "finish_segment",
+    "merge_segments",
+    "commit_segments",
+    "bm25_params",
+]
+
+# Posting lists this short go into the term index itself instead of a zlib block of
+# their own in the postings file.  On 1,500 articles: index -8.0 % at 1, -8.3 % at 2,
+# -7.0 % at 4, -4.2 % at 8, -0.3 % at 16, +4.1 % at 32 (an inlined list is pickled
+# uncompressed).  1, as Lucene's "pulsing": the single-posting terms (most of them)
+# gain nearly all of it, and every term found in two documents or more is still
+# read from the postings file.  See benchmarks/results/bench_build.md.
+INLINE_POSTINGS = 1
+
+# Postings turned into Python lists at a time when a field is written (bounds the
+# transient memory of a large field).
+_CHUNK_POSTINGS = 1 << 16
+
+
+# --- the job's steps ------------------------------------------------------------------------
+
+
+def open_writer(ix, *, bulk: bool = True, lock: bool = True, compound: bool = False, **kwargs):
+    """A segment writer on ``ix``: :class:`BulkWriter` (``bulk``) or :class:`TeeWriter`.
+
+    ``lock=False`` skips whoosh's write lock (a worker writing a segment for a job
+    that holds the lock).  ``kwargs`` go to the writer (``inline_postings``...).
+    """
+    cls = BulkWriter if bulk else TeeWriter
+    return cls(ix, _lk=lock, compound=compound, **kwargs)
+
+
+def finish_segment(writer):
+    """Write out the documents added to ``writer`` as a segment and return it
+    (None if nothing was added); the writer's files are closed either way.
+    The segment is not committed: pass it to :func:`commit_segments`."""
+    if writer._added:
+        return writer._finalize_segment()
+    writer._close_segment()
+    return None
+
+
+def merge_segments(writer, policy) -> list:
+    """Run the merge ``policy(writer, segments)`` on the index's segments; return the
+    segments it keeps (those it merged are now part of the writer's new segment)."""
+    return writer._merge_segments(policy, False, True)
+
+
+def commit_segments(writer, segments: list) -> None:
+    """Commit ``segments`` (kept ones, those of worker processes) and the writer's own
+    new segment, if it has documents: write the index's table of contents, delete the
+    files of segments no longer used, release the writer."""
+    segments = list(segments)
+    own = finish_segment(writer)
+    if own is not None:
+        segments.append(own)
+    writer._commit_toc(segments)
+    writer._finish()
+
+
+def bm25_params(weighting, fieldname: str) -> tuple[float, float]:
+    """``(B, K1)`` a :class:`whoosh.scoring.BM25F` model uses for ``fieldname``."""
+    return weighting._field_B.get(fieldname, weighting.B), weighting.K1
+
+
+# --- TeeWriter: whoosh's writer, plus the scoring sidecar -------------------------------------------
+
+
+class TeeWriter(SegmentWriter):
+    """whoosh's segment writer, also writing the segment's sidecar (see :mod:`searcher.sidecar`)."""
+
+    _collector: Collector | None = None
+
+    def _flush_segment(self):
+        self._collector = Collector()
+        pool_postings = self.pool.iter_postings
+        self.pool.iter_postings = lambda: self._collector.tee(pool_postings())
+        try:
+            super()._flush_segment()
+        finally:
+            self.pool.iter_postings = pool_postings
+
+    def _finalize_segment(self):
+        from whoosh.reading import SegmentReader
+
+        segment = super()._finalize_segment()
+        reader = SegmentReader(self.storage, self.schema, segment)
+        try:
+            write_sidecar(sidecar_path(self.storage.folder, segment), self._collector, reader, segment.doc_count_all())
+        finally:
+            reader.close()
+        self._collector = None
+        return segment
+
+
+# --- the per-term posting pool ------------------------------------------------------------------
+
+
+class _FieldPostings:
+    """The postings of one field in arrival order, in flat arrays: a term id,
+    document number, weight and encoded value per posting (about 20 bytes and
+    the value, where whoosh's pool holds a tuple of five objects)."""
+
+    __slots__ = ("terms", "tids", "docs", "weights", "values", "vsize", "vlens")
+
+    def __init__(self):
+        self.terms: dict[bytes, int] = {}  # term -> term id (order of first arrival)
+        self.tids = array("I")
+        self.docs = array("I")
+        # single precision while every weight fits one exactly (term counts do); widened to
+        # doubles otherwise, as whoosh keeps each block's greatest weight unrounded
+        self.weights = array("f")
+        self.values = bytearray()  # the encoded values, end to end
+        self.vsize: int | None = None  # the length of every value so far (-1: they vary)
+        self.vlens: array | None = None  # each value's length, once they vary
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def add(self, btext: bytes, docnum: int, weight, vbytes) -> None:
+        # None, b"" and the "" of an inlined list without values: no value
+        self.add_items(docnum, ((btext, 0, weight, vbytes if vbytes else b""),), 1.0, False)
+
+    def add_items(self, docnum: int, items, boost: float, scorable: bool) -> int:
+        """Add one document's ``(term, frequency, weight, value)`` items (values are
+        bytes, as a field's ``index`` gives them); return the field's length in it."""
+        terms, tids, docs, weights, values = self.terms, self.tids, self.docs, self.weights, self.values
+        vsize, vlens = self.vsize, self.vlens
+        length = 0
+        for btext, freq, weight, vbytes in items:
+            length += freq
+            tid = terms.get(btext)
+            if tid is None:
+                tid = terms[btext] = len(terms)
+            tids.append(tid)
+            docs.append(docnum)
+            weight *= boost
+            weights.append(weight)
+            if weights[-1] != weight and weights.typecode == "f":  # not exact in single precision
+                weights = self.weights = array("d", weights)
+                weights[-1] = weight
+            values += vbytes
+            size = len(vbytes)
+            if size != vsize:
+                if vsize is None:  # the first value
+                    vsize = size
+                else:
+                    if vsize >= 0:  # the first of another length: keep every length from now on
+                        vlens = self.vlens = array("I", [vsize]) * (len(docs) - 1)
+                        vsize = -1
+                    assert vlens is not None
+                    vlens.append(size)
+        self.vsize = vsize
+        return length if scorable else 0
+
+    def sorted_terms(self):
+        """Yield ``(term, docnums, weights, values)`` by term (bytes order), each
+        term's postings by document number: what whoosh's sorted pool would give."""
+        import numpy as np
+
+        n = len(self.docs)
+        if not n:
+            return
+        terms = self.terms
+        ordered = sorted(terms)
+        rank = np.empty(len(terms), dtype=np.int64)
+        rank[np.fromiter((terms[t] for t in ordered), dtype=np.int64, count=len(ordered))] = np.arange(len(ordered))
+        r = rank[np.frombuffer(self.tids, dtype=np.uint32)]
+        docs = np.frombuffer(self.docs, dtype=np.uint32)
+        order = np.argsort((r << 32) | docs, kind="stable")
+        counts = np.bincount(r, minlength=len(ordered)).tolist()
+        del r
+        docs = docs[order]
+        wtype = np.float32 if self.weights.typecode == "f" else np.float64
+        weights = np.frombuffer(self.weights, dtype=wtype)[order]
+        if self.vlens is None:  # every value of one size
+            vlens = np.full(n, self.vsize, dtype=np.int64)
+            vstart = order * self.vsize
+        else:
+            vlens = np.frombuffer(self.vlens, dtype=np.uint32).astype(np.int64)
+            vstart = np.zeros(n, dtype=np.int64)
+            np.cumsum(vlens[:-1], out=vstart[1:])
+            vstart, vlens = vstart[order], vlens[order]
+        del order
+        blob = bytes(self.values)
+
+        base = chunk_end = 0
+        d = w = v = None
+        pos = 0
+        for btext, count in zip(ordered, counts):
+            end = pos + count
+            if end > chunk_end:  # turn the next postings into Python lists
+                base, chunk_end = pos, min(n, max(pos + _CHUNK_POSTINGS, end))
+                d = docs[base:chunk_end].tolist()
+                w = weights[base:chunk_end].tolist()
+                starts = vstart[base:chunk_end].tolist()
+                stops = (vstart[base:chunk_end] + vlens[base:chunk_end]).tolist()
+                v = [blob[a:b] for a, b in zip(starts, stops)]
+            a, b = pos - base, end - base
+            yield btext, d[a:b], w[a:b], v[a:b]
+            pos = end
+
+
+class TermPool:
+    """A segment's postings, held per field and term in compact arrays until the
+    segment is written (in place of whoosh's ``PostingPool``, which sorts runs of
+    posting tuples, pickles them to disk and merges them back)."""
+
+    def __init__(self):
+        self.fields: dict[str, _FieldPostings] = {}
+
+    def field(self, fieldname: str) -> _FieldPostings:
+        store = self.fields.get(fieldname)
+        if store is None:
+            store = self.fields[fieldname] = _FieldPostings()
+        return store
+
+    # whoosh's pool interface (SegmentWriter.add_reader, iter_postings, _close_segment)
+
+    def add(self, item) -> None:
+        """Add one ``(fieldname, term, docnum, weight, value)`` posting."""
+        fieldname, btext, docnum, weight, vbytes = item
+        if docnum < 0:
+            raise ValueError("spelling postings (docnum -1) are not supported")
+        self.field(fieldname).add(btext, docnum, weight, vbytes)
+
+    def iter_postings(self):
+        """Every posting as ``(fieldname, term, docnum, weight, value)``, sorted."""
+        for fieldname in sorted(self.fields):
+            for btext, docs, weights, values in self.fields[fieldname].sorted_terms():
+                for d, w, v in zip(docs, weights, values):
+                    yield fieldname, btext, d, w, v
+
+    def cleanup(self) -> None:
+        self.fields = {}
+
+
+# --- BulkWriter ------------------------------------------------------------------------------
+
+
+class _InliningTermInfo(W3TermInfo):
+    """whoosh's term info, answering to the name its postings writer calls.
+
+    ``W3PostingsWriter.finish_postings`` inlines a short posting list with
+    ``terminfo.set_inline(...)``, a method W3TermInfo does not have (it has
+    ``set_inlined``), so stock whoosh never inlines.  The class is never pickled:
+    the term index holds the term info's bytes, which whoosh reads as its own.
+    """
+
+    def set_inline(self, ids, weights, values):
+        self.set_inlined(ids, weights, values)
+
+
+def _encode(field, value: Analysed):
+    """``(term bytes, frequency, weight, encoded value)`` of a pre-analysed value, as
+    ``field.index(text)`` would give them (the field's format's own encoding)."""
+    fmt = field.format
+    fb = fmt.field_boost
+    kind, terms = value.kind, value.terms
+    ftype = type(fmt)
+    if kind == "counts":
+        if ftype is formats.Frequency:
+            return [(t.encode("utf-8"), n, float(n) * fb, pack_uint(n)) for t, n in terms.items()]
+        if ftype is formats.Existence:
+            return [(t.encode("utf-8"), 1, fb, b"") for t in terms]
+    elif kind == "positions":
+        if ftype is formats.Positions:
+            enc = fmt.encode
+            return [(t.encode("utf-8"), len(ps), float(len(ps)) * fb, enc(ps)) for t, ps in terms.items()]
+        if ftype is formats.Frequency:
+            return [(t.encode("utf-8"), len(ps), float(len(ps)) * fb, pack_uint(len(ps))) for t, ps in terms.items()]
+    elif kind == "chars":
+        if ftype is formats.Characters:
+            enc = fmt.encode
+            return [(t.encode("utf-8"), len(cs), float(len(cs)) * fb, enc(cs)) for t, cs in terms.items()]
+        if ftype is formats.Positions:
+            enc = fmt.encode
+            return [
+                (t.encode("utf-8"), len(cs), float(len(cs)) * fb, enc([c[0] for c in cs])) for t, cs in terms.items()
+            ]
+        if ftype is formats.Frequency:
+            return [(t.encode("utf-8"), len(cs), float(len(cs)) * fb, pack_uint(len(cs))) for t, cs in terms.items()]
+    raise TypeError(f"a pre-analysed value of kind {kind!r} cannot fill a {ftype.__name__} field")
+
+
+class BulkWriter(TeeWriter):
+    """The index job's segment writer: same postings as :class:`TeeWriter`, written
+    faster (see the module doc).  Field values may be text (analysed by the field's
+    analyzer, as whoosh does), lists of terms, or :class:`~searcher.analysis.Analysed`;
+    a stored field given pre-analysed needs its text as ``_stored_<name>``."""
+
+    def __init__(self, ix, *, inline_postings: int | None = None, **kwargs):
+        super().__init__(ix, **kwargs)
+        if not isinstance(self.fieldwriter, W3FieldWriter):
+            self.cancel()
+            raise TypeError(f"BulkWriter writes whoosh's W3 codec, not {type(self.fieldwriter).__name__}")
+        # at most this many postings are inlined (None: INLINE_POSTINGS; 0: none, as stock whoosh)
+        self.inline_postings = INLINE_POSTINGS if inline_postings is None else inline_postings
+        self.pool = TermPool()  # whoosh's PostingPool, replaced, had written nothing yet
+
+    def add_document(self, **fields):
+        """whoosh's ``SegmentWriter.add_document``, postings into the :class:`TermPool`."""
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        pool = self.pool
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                analysed = isinstance(value, Analysed)
+                if field.separate_spelling() or field.vector:
+                    raise ValueError(f"field {fieldname!r}: spelling and vector fields are not supported")
+                length = 0
+                if field.indexed:
+                    boost = self._field_boost(fields, fieldname, docboost)
+                    items = _encode(field, value) if analysed else field.index(value)
+                    length = pool.field(fieldname).add_items(docnum, items, boost, field.scorable)
+                customval = fields.get(f"_stored_{fieldname}", value)
+                if field.stored and isinstance(customval, Analysed):
+                    raise ValueError(f"field {fieldname!r} is stored: give its text as _stored_{fieldname}")
+                perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
+                column = field.column_type
+                if column and customval is not None:
+                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self):
+        collector = self._collector = Collector()
+        self.perdocwriter.close()
+        lengths = self.per_document_reader()
+        try:
+            fields = self.pool.fields
+            for fieldname in sorted(fields):
+                store = fields.pop(fieldname)  # its memory goes as soon as it is written
+                if len(store):
+                    self._write_field(fieldname, store, lengths, collector)
+                del store
+        finally:
+            lengths.close()  # a reader: closing it cannot fail
+        # not in the finally: on a full disk, closing the field writer fails again, and that
+        # second error would keep the first one's frames (this writer, its open files) alive
+        # in its context; the job cancels the writer instead
+        self.fieldwriter.close()
+
+    def _write_field(self, fieldname: str, store: _FieldPostings, lengths, collector: Collector) -> None:
+        """One field's postings into whoosh's field writer, a term at a time."""
+        fw = self.fieldwriter
+        fieldobj = self.schema[fieldname]
+        fw.start_field(fieldname, fieldobj)
+        pw = fw._postwriter
+        pw._inlinelimit = self.inline_postings + 1  # whoosh inlines lists *shorter* than this
+        fmt = fw._format
+        blocklimit = pw._blocklimit
+        # each document's (byte-encoded) length, read once per field, as whoosh's
+        # add_postings reads it once per posting
+        dfl = lengths.doc_field_length
+        lens = [dfl(d, fieldname) for d in range(lengths.doc_count_all())]
+        # the sidecar keeps the frequent terms of its fields
+        least = collector.min_postings if fieldname in collector.fields else None
+        for btext, docs, weights, values in store.sorted_terms():
+            n = len(docs)
+            if least is not None and n >= least:
+                collector.add_term(fieldname, btext, docs, weights)
+            fw._btext = btext
+            pw.start_postings(fmt, _InliningTermInfo())
+            if n <= blocklimit:
+                _fill_block(pw, docs, weights, values, lens)
+            else:
+                for a in range(0, n, blocklimit):
+                    if a:
+                        pw._write_block()  # as add_posting does when a full block meets the next posting
+                    b = a + blocklimit
+                    _fill_block(pw, docs[a:b], weights[a:b], values[a:b], lens)
+            fw.finish_term()
+        fw.finish_field()
+
+
+def _fill_block(pw, docs: list, weights: list, values: list, lens: list) -> None:
+    """Put postings into the postings writer's buffered block, as that many
+    ``add_posting`` calls would (ids, weights, non-empty values, block statistics)."""
+    pw._ids = array("I", docs)
+    pw._weights = array("f", weights)
+    if len(docs) == 1:  # most terms (rare pairs above all): the same, said shortly
+        v, top, n = values[0], weights[0], lens[docs[0]]
+        pw._values = [v] if v else []
+        pw._maxweight = top if top > 0 else 0
+        pw._minlength, pw._maxlength = (n, n) if n else (None, 0)
+        return
+    pw._values = [v for v in values if v]
+    top = max(weights)
+    pw._maxweight = top if top > 0 else 0
+    ls = [lens[d] for d in docs]
+    ls = [x for x in ls if x]
+    if ls:
+        pw._minlength, pw._maxlength = min(ls), max(ls)
+    else:
+        pw._minlength, pw._maxlength = None, 0

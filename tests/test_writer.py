@@ -1,0 +1,327 @@
+"""The index job's writer (searcher.whoosh_internals.BulkWriter) against whoosh's own path.
+
+The old path is whoosh's stock SegmentWriter (sort-and-pickle posting pool) with
+every field analysed by its analyzer (``indexer.LEGACY_WRITER = True``); the
+new one is the per-term posting pool fed pre-analysed fields, with small
+posting lists inlined.  Both must give the same index: every field's terms,
+document frequencies and term statistics, every posting (document number,
+weight, positions / character spans), field lengths, stored fields, columns,
+scoring sidecar and vocabulary.  With inlining off, the segment files must be
+byte-identical.
+
+Corpora: the seed corpus, and a few hundred VNTC politics articles when
+``../shared/corpora/vntc.jsonl.xz`` exists (skipped otherwise).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+from whoosh import index as windex
+
+from searcher import analysis, indexer, layout
+from searcher import whoosh_internals as wi
+from searcher.schema import build_schema
+
+PROJECT = Path(__file__).resolve().parents[1]
+SEEDS = PROJECT / "corpus"
+VNTC = PROJECT.parent / "shared" / "corpora" / "vntc.jsonl.xz"
+VNTC_ARTICLES = 300
+
+
+# --- building ------------------------------------------------------------------------------
+
+
+def build(corpus: Path, index: Path, *, legacy: bool, inline: int | None = None, monkeypatch=None) -> Path:
+    """Build ``corpus`` in one process with the old or the new writer; return the generation folder."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(indexer, "LEGACY_WRITER", legacy)
+        if inline is not None:
+            mp.setattr(wi, "INLINE_POSTINGS", inline)
+        indexer.build_index(corpus, index, procs=1)
+    return layout.current_generation(index).path
+
+
+def _segment_files(gen: Path) -> tuple[str, dict[str, Path]]:
+    """The one segment's id and its files by what follows the id (``.trm``, ``._syl_len.col``...)."""
+    ix = windex.open_dir(str(gen))
+    try:
+        with ix.reader() as r:
+            ((leaf, _),) = r.leaf_readers()
+            segid = leaf.segment().segment_id()
+    finally:
+        ix.close()
+    return segid, {p.name[len(segid) :]: p for p in gen.iterdir() if p.name.startswith(segid)}
+
+
+# --- what an index holds ---------------------------------------------------------------------
+
+
+def _value(v) -> bytes:
+    # whoosh gives an empty posting value as None from a block and "" from an inlined list
+    return bytes(v) if v else b""
+
+
+def contents(gen: Path) -> dict:
+    """Everything a one-segment index holds that queries can see, in comparable form."""
+    ix = windex.open_dir(str(gen))
+    out: dict = {}
+    try:
+        with ix.reader() as r:
+            n = r.doc_count_all()
+            out["doc_count"] = n
+            out["stored"] = [r.stored_fields(d) for d in range(n)]
+            schema = ix.schema
+            by_field: dict[str, list[bytes]] = {}
+            for name, btext in r.all_terms():
+                by_field.setdefault(name, []).append(btext)
+            for name in sorted(r.indexed_field_names()):
+                fmt = schema[name].format
+                terms = []
+                for btext in by_field.get(name, []):
+                    info = r.term_info(name, btext)
+                    stats = (
+                        info.doc_frequency(),
+                        info.weight(),
+                        info.min_length(),
+                        info.max_length(),
+                        info.max_weight(),
+                        info.min_id(),
+                        info.max_id(),
+                    )
+                    m = r.postings(name, btext)
+                    posts = []
+                    while m.is_active():
+                        v = _value(m.value())
+                        decoded = None
+                        if fmt.supports("characters"):
+                            decoded = m.value_as("characters")
+                        elif fmt.supports("positions"):
+                            decoded = m.value_as("positions")
+                        posts.append((m.id(), m.weight(), v, decoded))
+                        m.next()
+                    assert len(posts) == info.doc_frequency()
+                    terms.append((btext, stats, posts))
+                out[f"terms:{name}"] = terms
+                out[f"length:{name}"] = (r.field_length(name), [r.doc_field_length(d, name) for d in range(n)])
+            for name in ("day", "source_key", "author_key", "cites"):
+                if r.has_column(name):
+                    out[f"column:{name}"] = list(r.column_reader(name))
+    finally:
+        ix.close()
+    (side,) = gen.glob("*.bantin")
+    con = sqlite3.connect(side)
+    try:
+        out["sidecar"] = {
+            t: sorted(con.execute(f"SELECT * FROM {t}").fetchall()) for t in ("meta", "lengths", "postings")
+        }
+    finally:
+        con.close()
+    out["vocab"] = json.loads((gen / "vocab.json").read_text(encoding="utf-8"))
+    return out
+
+
+def assert_same_contents(old: dict, new: dict) -> None:
+    assert old.keys() == new.keys()
+    for key in old:
+        if key.startswith("terms:"):
+            a, b = old[key], new[key]
+            assert [t for t, _, _ in a] == [t for t, _, _ in b], f"{key}: the terms differ"
+            for (term, sa, pa), (_, sb, pb) in zip(a, b):
+                assert sa == sb, f"{key} {term!r}: term statistics {sa} != {sb}"
+                assert pa == pb, f"{key} {term!r}: postings differ"
+        else:
+            assert old[key] == new[key], f"{key} differs"
+
+
+def assert_same_files(old_gen: Path, new_gen: Path) -> None:
+    """Every segment file byte for byte; the table of contents up to the (random) segment id."""
+    old_id, old_files = _segment_files(old_gen)
+    new_id, new_files = _segment_files(new_gen)
+    assert sorted(old_files) == sorted(new_files)
+    for suffix in old_files:
+        assert old_files[suffix].read_bytes() == new_files[suffix].read_bytes(), f"segment file {suffix} differs"
+    (old_toc,) = old_gen.glob("*.toc")
+    (new_toc,) = new_gen.glob("*.toc")
+    old_random, new_random = old_id.rsplit("_", 1)[1], new_id.rsplit("_", 1)[1]  # "MAIN_<random>"
+    assert old_toc.read_bytes().replace(old_random.encode(), new_random.encode()) == new_toc.read_bytes()
+
+
+# --- corpora ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def vntc_corpus(tmp_path_factory) -> Path:
+    if not VNTC.exists():
+        pytest.skip(f"{VNTC} not found")
+    sys.path.insert(0, str(PROJECT / "benchmarks"))
+    try:
+        from bench_index import prepare_corpus  # the first N "Chính trị Xã hội" articles
+    finally:
+        sys.path.remove(str(PROJECT / "benchmarks"))
+    work = tmp_path_factory.mktemp("vntc")
+    prepare_corpus(work, VNTC_ARTICLES)
+    return work / "corpus"
+
+
+@pytest.fixture(scope="module", params=["seed", "vntc"])
+def corpus(request) -> Path:
+    if request.param == "seed":
+        if not SEEDS.is_dir():
+            pytest.skip("seed corpus missing")
+        return SEEDS
+    return request.getfixturevalue("vntc_corpus")
+
+
+@pytest.fixture(scope="module")
+def old_build(corpus, tmp_path_factory) -> Path:
+    return build(corpus, tmp_path_factory.mktemp("old") / "index", legacy=True)
+
+
+# --- the two paths, compared ---------------------------------------------------------------
+
+
+def test_new_writer_indexes_the_same(corpus, old_build, tmp_path):
+    new = build(corpus, tmp_path / "index", legacy=False)
+    old_c, new_c = contents(old_build), contents(new)
+    assert old_c["doc_count"] > 0
+    assert_same_contents(old_c, new_c)
+
+
+def test_without_inlining_the_files_are_byte_identical(corpus, old_build, tmp_path):
+    new = build(corpus, tmp_path / "index", legacy=False, inline=0)
+    assert_same_files(old_build, new)
+
+
+def test_inlining_moves_short_lists_into_the_term_index(corpus, old_build, tmp_path):
+    new = build(corpus, tmp_path / "index", legacy=False)
+    _, old_files = _segment_files(old_build)
+    _, new_files = _segment_files(new)
+    ix = windex.open_dir(str(new))
+    try:
+        with ix.reader() as r:
+            infos = [r.term_info(name, t) for name, t in r.all_terms() if name in ("pair", "syl", "id")]
+    finally:
+        ix.close()
+    short = [i for i in infos if i.doc_frequency() <= wi.INLINE_POSTINGS]
+    assert short and all(i.is_inlined() for i in short)
+    assert not any(i.is_inlined() for i in infos if i.doc_frequency() > wi.INLINE_POSTINGS)
+    assert new_files[".pst"].stat().st_size < old_files[".pst"].stat().st_size
+
+
+def test_searches_find_the_same(corpus, old_build, tmp_path):
+    """Queries through the searcher (sidecar scoring and whoosh matchers) give the same hits."""
+    from searcher.search import Searcher
+
+    new = build(corpus, tmp_path / "index", legacy=False)
+    queries = ["Kết luận 21", "ket luan", "đảng viên", "Hà Nội", '"ban chấp hành"', "quốc hội", "tham nhũng"]
+    results = []
+    for gen in (old_build, new):
+        with Searcher(gen.parent) as s:
+            results.append([[(h.id, round(h.score, 9)) for h in s.search(q, limit=20).hits] for q in queries])
+    assert results[0] == results[1]
+
+
+# --- merges: segments with inlined postings go back through the pool --------------------------
+
+
+def test_incremental_updates_and_merges_keep_the_postings(tmp_path):
+    """Segments added one job at a time and merged by the job's policy (segments
+    with inlined postings read back into the pool) hold, per document, what one
+    old-path build of the same corpus holds."""
+    if not SEEDS.is_dir():
+        pytest.skip("seed corpus missing")
+    seeds = sorted(SEEDS.glob("*.txt"))
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    for p in seeds[:4]:  # a first segment of 4 documents (a size tier of its own)...
+        shutil.copy(p, corpus / p.name)
+    indexer.update_index(corpus, index, procs=1)
+    # ... then one document per job: the fourth one-document job merges three of them
+    extra = [seeds[4], *(seeds[i] for i in range(3))]
+    for n, p in enumerate(extra):
+        shutil.copy(p, corpus / (p.name if n == 0 else f"copy_{n}.txt"))
+        indexer.update_index(corpus, index, procs=1)
+    (corpus / "copy_2.txt").unlink()  # and a deletion
+    indexer.update_index(corpus, index, procs=1)
+    gen = layout.current_generation(index).path
+    ix = windex.open_dir(str(gen))
+    try:
+        with ix.reader() as r:
+            assert len(r.leaf_readers()) < 1 + len(extra)  # some were merged
+    finally:
+        ix.close()
+    old = build(corpus, tmp_path / "old", legacy=True)
+    assert by_document(gen) == by_document(old)
+
+
+def by_document(gen: Path) -> dict:
+    """Postings keyed by document id (segment layouts differ): field -> term -> {id: (weight, value)}."""
+    ix = windex.open_dir(str(gen))
+    out: dict = {}
+    try:
+        with ix.reader() as r:
+            ids = {d: r.stored_fields(d)["id"] for d in range(r.doc_count_all()) if not r.is_deleted(d)}
+            for name, btext in r.all_terms():
+                m = r.postings(name, btext)
+                posts = {}
+                while m.is_active():
+                    posts[ids[m.id()]] = (m.weight(), _value(m.value()))
+                    m.next()
+                if posts:  # a deleted document's terms stay until its segment is merged
+                    out.setdefault(name, {})[btext] = posts
+    finally:
+        ix.close()
+    return out
+
+
+# --- the one syllable pass ------------------------------------------------------------------
+
+TEXTS = [
+    "",
+    "   ,.;  ",
+    "Hà",
+    "Hà Nội",
+    "Kết luận 21-KL/TW của Bộ Chính trị: kết luận, KẾT LUẬN, kết   luận.",
+    "hoà hòa HOÀ Hoà; uỷ ủy qủa quả; Đảng đảng dang",
+    "a a a a a b a",
+    "Thủ tướng Nguyễn Tấn Dũng\nngày 12/3/2007 tại TP.HCM (Việt Nam) – 100% đại biểu",
+    "x_y 3,5 tỷ đồng ① Ｋｅｔ",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_one_syllable_pass_gives_each_fields_own_terms(text):
+    """Every pre-analysed field encodes to exactly what whoosh's field.index(text) gives."""
+    schema = build_schema()
+    title, title_fold = analysis.title_fields(text)
+    syl, fold, pair, pair_fold = analysis.body_fields(text)
+    given = {
+        "title": title,
+        "title_fold": title_fold,
+        "syl": syl,
+        "fold": fold,
+        "pair": pair,
+        "pair_fold": pair_fold,
+        "word": analysis.word_counts(text),
+    }
+    for name, value in given.items():
+        field = schema[name]
+        assert sorted(wi._encode(field, value)) == sorted(field.index(text)), name  # noqa: SLF001
+
+
+def test_ref_keys_as_counts_encode_like_the_list():
+    field = build_schema()["ref"]
+    keys = ["kl:21", "kl:21/tw", "nq:18", "kl:21"]
+    assert sorted(wi._encode(field, analysis.counts(keys))) == sorted(field.index(keys))  # noqa: SLF001
+
+
+def test_pre_analysed_value_must_fit_the_format():
+    schema = build_schema()
+    with pytest.raises(TypeError):
+        wi._encode(schema["syl"], analysis.counts(["a"]))  # noqa: SLF001 - counts cannot give positions
