@@ -88,7 +88,13 @@ def read_syllable(typed: str, voc: Vocabulary, plain: bool) -> Reading:
         for s, c, n in suggestions
         if n > max(df, 1) * (RARE_RATIO if df else 0) and s != norm and fold(s) != same_letters
     ]
-    alternatives = tuple((s, CORRECTION_WEIGHT) for s, _, _ in better[:MAX_ALTERNATIVES])
+    if same_letters is None and voc.folded_df(fold(norm)) > 0:
+        # The letters are right, only a tone or a mark is off ("bọp" for "bóp"): the
+        # folded field finds these bulletins already; other letters would only add noise.
+        better = [x for x in better if fold(x[0]) == fold(norm)]
+    # The nearer the correction, the more it counts: a tone slip (0.3) 0.85 of the
+    # correction weight, a keyboard neighbour (0.7) 0.65, any other letter (1.0) 0.5.
+    alternatives = tuple((s, CORRECTION_WEIGHT * (1 - c / 2)) for s, c, _ in better[:MAX_ALTERNATIVES])
     return Reading(typed, norm, alternatives=alternatives, unknown=df == 0)
 
 

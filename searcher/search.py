@@ -394,7 +394,6 @@ class Searcher:
             elif p.sort == "relevance" and (
                 (plan.question and m.total < p.limit)
                 or (m.total == 0 and plan.units >= 2)
-                or (m.total < p.limit and plan.units >= 3 and plan.corrected is not None)
                 or (
                     plan.corrected is None
                     and plan.together is not None
@@ -403,7 +402,7 @@ class Searcher:
             ):
                 # A question finding too little; words no bulletin holds all of, or
                 # none holds side by side (a slip that makes another real word:
-                # "hải" for "phải"); a corrected query finding too little: best match.
+                # "hải" for "phải"): best match.
                 m, ranked = self._best(s, ev, plan, p)
                 mode = "best"
         terms = Terms(frozenset(plan.norms), frozenset(plan.folds), frozenset(plan.ref_keys))
