@@ -116,9 +116,12 @@ def write(path: Path, reader, abbreviation_lines: list[str] | None = None) -> No
 
 
 def _forms(raw: object) -> dict[str, list[tuple[str, int]]]:
+    """The JSON object as it is: its ``[form, doc freq]`` pairs unpack like tuples.
+    Converting each pair cost a cold search 50 ms; the file's checksum, not a
+    walk over it, is what tells a damaged vocabulary (see searcher.layout)."""
     if not isinstance(raw, dict):
         raise ValueError("not an object")
-    return {k: [(str(w), int(n)) for w, n in v] for k, v in raw.items()}
+    return raw
 
 
 def load(path: Path) -> Vocabulary:
@@ -135,7 +138,9 @@ def load(path: Path) -> Vocabulary:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError(f"{VOCAB} is not a vocabulary of format {FORMAT}")
     try:
-        words = {str(k): int(v) for k, v in data["words"].items()}
+        words = data["words"]
+        if not isinstance(words, dict):
+            raise TypeError("words is not an object")
         lines = [str(line) for line in data.get("abbreviations", [])]
         return Vocabulary(_forms(data["syl_forms"]), _forms(data["word_forms"]), words, lines)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
