@@ -22,6 +22,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -279,6 +280,9 @@ class Guard:
 # --- the application ----------------------------------------------------------------------
 
 
+SEARCH_THREADS = 2  # per worker process: one searching while another's response is written
+
+
 def create_app(index_dir: str | os.PathLike[str] = "index", *, cors_origin: str | None = None) -> FastAPI:
     """The service over the index at ``index_dir`` (which may not exist yet).
 
@@ -290,6 +294,10 @@ def create_app(index_dir: str | os.PathLike[str] = "index", *, cors_origin: str 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Searches hold the GIL: more threads in one worker process only queue on
+        # it, each with its own opened copy of the index (see Searcher).  Cores
+        # are used by --workers processes instead.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = SEARCH_THREADS
         try:
             slot.get()  # open early when the index exists; a missing one is a 503 until it appears
         except BantinError as e:
