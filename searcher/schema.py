@@ -20,9 +20,11 @@ from .analysis import (
 # change in a way that alters what is indexed.  An index built with another
 # version is rebuilt by the next ``bantin index``.  (2026.11.4: control
 # characters and full-width forms in the display layer, bodies capped, title
-# references stored, vocabulary as JSON, checksummed files; dates read in more
-# shapes with their source; day/source/author/cites columns for filters, sort
-# and facets.)
+# references stored, vocabulary as JSON with every syllable form, checksummed
+# files; spelling variants in the token layer; dates read in more shapes with
+# their source; day/source/author/cites columns for filters, sort and facets;
+# laws, articles and the Party Statute as references; the bulk writer with
+# inlined small posting lists.)
 ANALYSIS_VERSION = "2026.11.4"
 
 # Dates the archive can be filtered and sorted by: from the header, the byline
