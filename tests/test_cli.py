@@ -298,8 +298,13 @@ def test_environment_variables_name_the_index(seed_index, seed_ids, tmp_path):
     assert missing.exit_code == 3 and str(tmp_path / "nowhere") in missing.stderr
 
 
-def test_first_search_builds_the_index_and_says_so(tmp_path, corpus_dir, seed_ids):
+@pytest.mark.parametrize("shipped_folder", [False, True], ids=["no-folder", "empty-folder-with-gitkeep"])
+def test_first_search_builds_the_index_and_says_so(tmp_path, corpus_dir, seed_ids, shipped_folder):
+    """As in a fresh clone: ``index/`` may not exist, or exist holding only ``.gitkeep``."""
     index = tmp_path / "fresh-index"
+    if shipped_folder:
+        index.mkdir()
+        (index / ".gitkeep").write_text("", encoding="utf-8")
     env = {"BANTIN_INDEX": str(index), "BANTIN_CORPUS": str(corpus_dir)}
     r = run("search", "--json", "Kết luận 21", env=env)
     no_crash(r)

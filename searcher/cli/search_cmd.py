@@ -26,8 +26,8 @@ def open_searcher(index_dir, corpus_dir=None):
     try:
         return Searcher(index_dir)
     except IndexMissingError:
-        if corpus_dir is None or not corpus_dir.is_dir() or index_dir.exists():
-            raise  # nothing to build from, or something (a file, an unreadable folder) is in the way
+        if corpus_dir is None or not corpus_dir.is_dir() or (index_dir.exists() and not index_dir.is_dir()):
+            raise  # nothing to build from, or a file is in the way
     from ..indexer import update_index
 
     stderr_console().print(
