@@ -91,3 +91,27 @@ def tiny_index(tmp_path: Path) -> Callable[[list[dict]], Path]:
         return index
 
     return make
+
+
+# --- the CLI in this process -------------------------------------------------------------------
+
+
+def run(*args: str, env: dict | None = None):
+    """``bantin ARGS`` in this process (click's runner); stdout and stderr stay apart."""
+    from click.testing import CliRunner
+
+    from searcher.cli import main
+
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def assert_one_line_error(result, code: int) -> str:
+    """Exit ``code``, no uncaught exception, exactly one ``Error:`` line on stderr."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    assert result.exit_code == code, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("Error: ")
+    assert result.stdout == ""
+    return lines[0]

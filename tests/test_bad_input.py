@@ -16,30 +16,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import assert_one_line_error, run
 
 from searcher import Searcher
-from searcher.errors import BantinError, CorpusError, IndexCorruptError, IndexMissingError, QueryError
-from searcher.cli import main
 from searcher.cli.common import Exit
+from searcher.errors import BantinError, CorpusError, IndexCorruptError, IndexMissingError, QueryError
 
 LONG_QUERY = ("Kết luận 21 " * 900)[:10_000]
-
-
-def run(*args: str, env: dict | None = None):
-    return CliRunner().invoke(main, list(args), env=env)
-
-
-def assert_one_line_error(result, code: int) -> str:
-    """Exit ``code``, no uncaught exception, exactly one ``Error:`` line on stderr."""
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    assert result.exit_code == code, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("Error: ")
-    assert result.stdout == ""
-    return lines[0]
 
 
 # --- queries ---------------------------------------------------------------------------

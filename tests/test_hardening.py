@@ -29,12 +29,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import assert_one_line_error, run
 
 from searcher import Searcher, build_index, update_index
 from searcher.analysis import MAX_SENTENCE_CHARS, sentences
 from searcher.bulletins import MAX_BODY_CHARS
-from searcher.cli import main
 from searcher.cli.common import Exit
 from searcher.errors import (
     BantinError,
@@ -54,23 +53,6 @@ TINY_TXT = "Hội nghị chi bộ ngắn\n\nBản tin ngắn về hội nghị z
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def run(*args: str, env: dict | None = None):
-    """The CLI in this process (click's runner)."""
-    return CliRunner().invoke(main, list(args), env=env)
-
-
-def assert_one_line_error(result, code: int) -> str:
-    """Exit ``code``, no uncaught exception, exactly one ``Error:`` line on stderr."""
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    assert result.exit_code == code, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, lines
-    assert lines[0].startswith("Error: ")
-    assert result.stdout == ""
-    return lines[0]
 
 
 def _env(extra: dict | None = None) -> dict:
