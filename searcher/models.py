@@ -99,6 +99,8 @@ class SearchResult:
     ``mode`` says how the query was read: ``"all"`` (every word required),
     ``"best"`` (best-match fallback for long questions), ``"ref"`` (a
     document reference that nothing in the index cites gives ``total == 0``),
+    ``"refs"`` (bulletins citing the document named, when none of them holds
+    every other word: those words only rank; ``notice`` says so),
     ``"browse"`` (no query words: filters alone, by date).
     ``hits`` are results ``offset`` to ``offset + limit`` in ``sort`` order;
     ``facets`` holds exact counts over all ``total`` matches

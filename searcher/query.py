@@ -29,6 +29,7 @@ from .errors import QueryError
 if TYPE_CHECKING:
     from .refs import Ref
 from .normalise import SYLLABLE_RE, clean_text, fold, has_diacritics, norm_syllable
+from .question_words import QUESTION_SYLLABLES, asking_positions, is_asking_word
 from .vocab import MAX_WORD_SYLLABLES, Vocabulary
 
 MAX_QUERY_CHARS = 2000
@@ -49,33 +50,6 @@ LONG_QUERY_UNITS = 5  # from this many units on, a query may fall back to best m
 BEST_ADJACENT_BONUS = 0.5  # adjacency in the best-match reading
 BEST_TITLE_BOOST = 1.0  # a title term in the best-match reading
 
-# Interrogatives carry no topic: a best-match reading leaves them out.
-QUESTION_WORDS = frozenset(
-    [
-        "gì",
-        "nào",
-        "ai",
-        "đâu",
-        "sao",
-        "mấy",
-        "bao",
-        "nhiêu",
-        "không",
-        "hay",
-        "chưa",
-        "thế",
-        "vậy",
-        "à",
-        "ư",
-        "nhỉ",
-        "chăng",
-    ]
-)
-# Words that make a query a question (a question need not hold every word).
-_ASKING = frozenset(["gì", "nào", "ai", "đâu", "mấy", "nhiêu"])
-_ASKING_PLAIN = frozenset(["gi", "nao", "dau", "nhieu"])
-
-
 # --- 1. syntax ---------------------------------------------------------------
 
 
@@ -93,6 +67,20 @@ _TOKEN_RE = re.compile(r'\s*(?:(-)?(title:)?"([^"]*)"?|(\S+))', re.IGNORECASE)
 
 
 _BOOST_SUFFIX = re.compile(r"\^[\d.]*$")
+
+
+# A document's symbol ("KH/TW", "NĐ-CP", "QĐ-TTg"): two capitals or more, or a slash.
+_SYMBOL_PART = re.compile(r"[A-ZĐ]{2,}[\w./-]*|\w+/[\w/.-]*")
+
+
+def _dash_is_text(rest: str, prev: Clause | None) -> bool:
+    """Whether ``-rest`` keeps its dash as text rather than excluding ``rest``:
+    a number ("Covid -19", "2021 -2025"), a symbol part ("-KH/TW"), or
+    anything symbol-like right after a number ("Kế hoạch số 03 -KH/TW")."""
+    if rest[:1].isdigit() or "/" in rest:
+        return True
+    after_number = prev is not None and prev.kind == "text" and prev.text[-1:].isdigit()
+    return after_number and bool(_SYMBOL_PART.fullmatch(rest))
 
 
 def parse(text: str) -> list[Clause]:
@@ -134,6 +122,14 @@ def parse(text: str) -> list[Clause]:
         if word in ("AND", "&&", "+", "-") or word.lower() in ("title:", "-title:"):
             continue  # a stray operator
         negated = word.startswith("-") and len(word) > 1
+        if negated and _dash_is_text(word[1:], clauses[-1] if clauses else None) and not pending_not:
+            # "-19", "2021 -2025", "03 -KH/TW": the dash is part of the text.
+            prev = clauses[-1] if clauses else None
+            if prev is not None and prev.kind == "text" and not prev.negated:
+                clauses[-1] = replace(prev, text=prev.text + word)
+            else:
+                clauses.append(Clause("text", word))
+            continue
         if negated:
             word = word[1:]
         negated = negated or pending_not
@@ -534,7 +530,7 @@ def _best_match(units: list[Unit], plain: bool) -> tuple[str, list[str], list[tu
     fld, tfld = ("fold", "title_fold") if plain else ("syl", "title")
     key = (lambda s: s.pair_fold) if plain else (lambda s: s.pair_norm)
     units = _flat(units)
-    stop = {fold(w) for w in QUESTION_WORDS} if plain else QUESTION_WORDS
+    stop = {fold(w) for w in QUESTION_SYLLABLES} if plain else QUESTION_SYLLABLES
     seq: list[str | None] = []
     refs = []
     for u in units:
@@ -594,6 +590,9 @@ class QueryPlan:
     corrected: str | None = None  # the query as read, when raw Telex/VNI or a typo was read otherwise
     together: wq.Query | None = None  # every adjacent pair of a short free-text query: its words side by side
     forgiving: bool = True  # slips were read (see searcher.corrections)
+    refs_first: wq.Query | None = None  # the references required, the other words optional
+    only_refs: bool = False  # besides question words, the query is document references only
+    strict_query: wq.Query | None = None  # the question words required too: how many bulletins echo the question
 
     @property
     def units(self) -> int:
@@ -608,15 +607,43 @@ class QueryPlan:
         """Asked as a question ("…?", "là gì", "bao nhiêu"): its answer need not hold every word."""
         if "?" in self.text:
             return True
-        asking = _ASKING_PLAIN if self.plain else _ASKING
-        return any(s.norm in asking for g in self.groups for u in g for s in u.syls)
+        return any(is_asking_word(s.norm, self.plain) for g in self.groups for u in g for s in u.syls)
 
     @property
     def needs_ref(self) -> bool:
-        """A short query naming a document: only bulletins citing it may answer.
-        A question about a document ("Bộ luật Lao động quy định điều gì?") may be
+        """A short query naming a document: only bulletins citing it may answer,
+        asked as a question or not ("Kết luận 21 là gì?").  A question about a
+        document ("Bộ luật Lao động quy định điều gì?") may be
         answered by the document's own text, which does not cite it."""
-        return bool(self.refs) and not self.long and not self.question
+        return bool(self.refs) and not self.long and (not self.question or self.only_refs)
+
+
+def _asking_groups(groups: list[list[Unit]]) -> list[list[Unit]]:
+    """The groups that only ask ("là gì", "thế nào", "có … không"): none when
+    nothing else is left to search for."""
+    norms: list[str] = []
+    spans: list[tuple[list[Unit], int, int]] = []
+    for g in groups:
+        u = g[0]
+        if len(g) == 1 and u.kind == "syls" and u.inner is None and u.alternative is None:
+            spans.append((g, len(norms), len(norms) + len(u.syls)))
+            norms += [s.norm for s in u.syls]
+        else:
+            norms.append("")  # a reference, phrase or OR: no question phrase runs across it
+    marked = asking_positions(norms)
+    out = [g for g, a, b in spans if a < b and all(i in marked for i in range(a, b))]
+    return out if len(out) < len(groups) else []
+
+
+def _refs_first(kept: list[list[Unit]], bonus: list[wq.Query]) -> wq.Query | None:
+    """The references a query names required, its other words only adding to
+    the score: the fallback when the cited bulletins lack the other words."""
+    refs = [_unit_query(g[0]) for g in kept if len(g) == 1 and g[0].kind == "ref"]
+    if not refs or len(refs) == len(kept):
+        return None
+    others = [_unit_query(g[0]) if len(g) == 1 else wq.Or([_unit_query(u) for u in g]) for g in kept]
+    required = refs[0] if len(refs) == 1 else wq.And(refs)
+    return wq.AndMaybe(required, wq.Or(others + bonus))
 
 
 def _lone_letter(group: list[Unit]) -> bool:
@@ -695,25 +722,31 @@ def read_query(text: str, voc: Vocabulary | None = None, *, forgiving: bool = Tr
             raise QueryError("the query only excludes words: add at least one word to search for")
         raise QueryError("the query has no letters or digits to search for: type some words")
 
-    # In a query of three units or more, a lone letter ("công b", a word whose
-    # other letters were lost) is not required: it only adds to the score.
-    loose = [g for g in groups if forgiving and len(groups) >= 3 and _lone_letter(g)]
-    group_queries = [
-        _unit_query(g[0]) if len(g) == 1 else wq.Or([_unit_query(u) for u in g]) for g in groups if g not in loose
-    ]
+    # Question words ("là gì", "thế nào") are never required, nor, in a query of
+    # three units or more, a lone letter ("công b", a word whose other letters
+    # were lost): they only add to the score.
+    asking = _asking_groups(groups)
+    loose = [g for g in groups if forgiving and len(groups) >= 3 and _lone_letter(g)] + asking
+    kept = [g for g in groups if not any(g is x for x in loose)]
+    group_queries = [_unit_query(g[0]) if len(g) == 1 else wq.Or([_unit_query(u) for u in g]) for g in kept]
     flat = [u for g in groups for u in g]
+    topical = [u for g in groups if not any(g is x for x in asking) for u in g]
     if plain and any(s.decoded for u in flat for s in u.syls):
         plain = not all(s.exact for u in _flat(flat) if u.kind != "ref" for s in u.syls)
     bonus = _bonus_queries(flat) + [_unit_query(g[0]) for g in loose]
     required = group_queries[0] if len(group_queries) == 1 else wq.And(group_queries)
     all_q = wq.AndMaybe(required, wq.Or(bonus)) if bonus else required
+    strict_q = wq.And([required, *(_unit_query(g[0]) for g in asking)]) if asking else None
     best_field, best_terms, best_pairs, best_triples, best_q = _best_match(flat, plain)
-    every_q = _every_word(flat, plain)
+    every_q = _every_word(topical, plain)
+    refs_first = _refs_first(kept, bonus)
     if negatives:
         neg = wq.Or([_negative_query(u) for u in negatives])
         all_q = wq.AndNot(all_q, neg)
         best_q = wq.AndNot(best_q, neg)
         every_q = wq.AndNot(every_q, neg)
+        refs_first = wq.AndNot(refs_first, neg) if refs_first is not None else None
+        strict_q = wq.AndNot(strict_q, neg) if strict_q is not None else None
 
     plan = QueryPlan(
         text,
@@ -729,10 +762,15 @@ def read_query(text: str, voc: Vocabulary | None = None, *, forgiving: bool = Tr
         every_query=every_q,
     )
     plan.corrected = _as_read(text, flat) or (text if text != typed else None)
-    seq = [s.pair_fold for u in _flat(flat) for s in u.syls]
-    if forgiving and 3 <= plan.units <= 6 and not negatives and all(u.kind == "syls" for u in flat) and len(seq) > 1:
+    plan.refs_first = refs_first
+    plan.strict_query = strict_q
+    plan.only_refs = all(u.kind == "ref" for u in topical)
+    # Adjacent pairs of the topic words, not across a question word.
+    seq = [None if any(u is x[0] for x in asking) else s.pair_fold for u in _flat(flat) for s in u.syls]
+    side_by_side = dict.fromkeys((a, b) for a, b in zip(seq, seq[1:]) if a and b)
+    if forgiving and 3 <= plan.units <= 6 and not negatives and all(u.kind == "syls" for u in flat) and side_by_side:
         # Folded, so that a tone slip ("đế" for "để") still counts as side by side.
-        pairs = [wq.Term("pair_fold", f"{a} {b}") for a, b in dict.fromkeys(zip(seq, seq[1:]))]
+        pairs = [wq.Term("pair_fold", f"{a} {b}") for a, b in side_by_side]
         plan.together = pairs[0] if len(pairs) == 1 else wq.And(pairs)
     plan.forgiving = forgiving
     for u in flat:

@@ -388,11 +388,23 @@ class Searcher:
             m = ev.match(plan.all_query, p.allow, p.keep)
             res = ev.ranked(m, p.limit, p.offset, order)
             ranked = list(zip(res.docnums, res.scores))
+            labels = ", ".join(dict.fromkeys(r.label for r in plan.refs))
             if m.total == 0 and plan.needs_ref:
-                labels = ", ".join(r.label for r in plan.refs)
-                mode, notice = "ref", f"no bulletin in the index cites {labels}"
+                uncited = [r.label for r in plan.refs if s.doc_frequency("ref", r.key) == 0]
+                if uncited:  # said only when true, whatever else the query holds
+                    mode, notice = "ref", f"no bulletin in the index cites {', '.join(dict.fromkeys(uncited))}"
+                elif plan.refs_first is not None:
+                    # Bulletins cite it, but none holds the other words too: those that cite it.
+                    m = ev.match(plan.refs_first, p.allow, p.keep)
+                    res = ev.ranked(m, p.limit, p.offset, order)
+                    ranked = list(zip(res.docnums, res.scores))
+                    if m.total:
+                        mode = "refs"
+                        notice = f"no bulletin citing {labels} has every other word: showing those that cite it"
+            if mode != "all" or (plan.needs_ref and m.total > 0):
+                pass  # the bulletins citing the document are the answer, however few
             elif p.sort == "relevance" and (
-                (plan.question and m.total < p.limit)
+                (plan.question and self._echoes(ev, plan, m, p) < p.limit)
                 or (m.total == 0 and plan.units >= 2)
                 or (
                     plan.corrected is None
@@ -405,9 +417,20 @@ class Searcher:
                 # "hải" for "phải"): best match.
                 m, ranked = self._best(s, ev, plan, p)
                 mode = "best"
+                if plan.needs_ref:
+                    notice = f"no bulletin citing {labels} matches: showing the best matches"
         terms = Terms(frozenset(plan.norms), frozenset(plan.folds), frozenset(plan.ref_keys))
         hits = [self._hit(s.stored_fields(d), score, terms) for d, score in ranked]
         return _Answer(m, m.total, hits, mode, notice)
+
+    @staticmethod
+    def _echoes(ev: QueryExecutor, plan: QueryPlan, m: Matches, p: Page) -> int:
+        """Bulletins holding every word of a question, its question words too.
+        Fewer than a page: the question is read as best match, whose re-ranking
+        finds the passage that answers it; more: the topic words decide."""
+        if plan.strict_query is None:
+            return m.total
+        return ev.match(plan.strict_query, p.allow, p.keep).total
 
     @staticmethod
     def _suggest(o: _Open, plan: QueryPlan, p: Page) -> str | None:
