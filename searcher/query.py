@@ -726,7 +726,10 @@ def read_query(text: str, voc: Vocabulary | None = None, *, forgiving: bool = Tr
     # three units or more, a lone letter ("công b", a word whose other letters
     # were lost): they only add to the score.
     asking = _asking_groups(groups)
-    loose = [g for g in groups if forgiving and len(groups) >= 3 and _lone_letter(g)] + asking
+    loose = [
+        g for g in groups if forgiving and len(groups) >= 3 and _lone_letter(g) and not any(g is x for x in asking)
+    ]
+    loose += asking
     kept = [g for g in groups if not any(g is x for x in loose)]
     group_queries = [_unit_query(g[0]) if len(g) == 1 else wq.Or([_unit_query(u) for u in g]) for g in kept]
     flat = [u for g in groups for u in g]

@@ -67,13 +67,11 @@ def is_asking_word(norm: str, plain: bool) -> bool:
     return norm in (_ASKING_PLAIN if plain else _ASKING)
 
 
-def _same(typed: str, listed: str) -> bool:
-    """A typed syllable is the listed one: exactly, or by its folded form when typed without diacritics."""
-    return typed == listed or (not has_diacritics(typed) and typed == fold(listed))
-
-
 def asking_positions(norms: list[str]) -> set[int]:
     """Indexes of the syllables (normalised, lower case) that ask rather than say.
+
+    A syllable typed without diacritics matches by its folded form ("la gi"),
+    except a one-letter word ("ạ"): "a" is a name as often as not.
 
     >>> sorted(asking_positions(["kết", "luận", "21", "là", "gì"]))
     [3, 4]
@@ -82,6 +80,10 @@ def asking_positions(norms: list[str]) -> set[int]:
     >>> sorted(asking_positions(["đảng", "viên", "có", "được", "kinh", "doanh", "không"]))
     [2, 6]
     """
+
+    def _same(typed: str, listed: str) -> bool:
+        return typed == listed or (len(listed) > 1 and not has_diacritics(typed) and typed == fold(listed))
+
     out: set[int] = set()
     i = 0
     while i < len(norms):
