@@ -13,6 +13,10 @@ Every decision is taken against the index's own vocabulary
   vowel mark more, a wrong, missing, extra or swapped letter a full edit) as
   alternatives, OR'd beside what was typed at a lower weight, so an exact
   match always outranks a corrected one;
+* a syllable never seen beside its neighbours in the corpus, though a
+  syllable one letter away is (``đã hải nhích`` → ``phải``: a slip that makes
+  another real word, or a letter lost from a short one), gets that syllable
+  as an alternative (:func:`in_context`);
 * an abbreviation (BCT, UBND, XDĐ) also finds its full forms, and a full form
   typed out (bộ chính trị) also finds the abbreviation, each at a lower weight
   than the form typed.
@@ -24,6 +28,7 @@ A number is never corrected, decoded or expanded: "Kết luận 12" is never
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .normalise import fold, has_diacritics, norm_syllable
@@ -34,6 +39,11 @@ ABBREVIATION_WEIGHT = 0.8  # the other form of an abbreviation
 RARE_DF = 2  # a syllable in at most this many bulletins may be a typo ...
 RARE_RATIO = 50  # ... when a correction is this many times more frequent
 MAX_ALTERNATIVES = 10  # all OR'd: the text around them (adjacency bonuses) picks the right one
+CONTEXT_WEIGHT = 0.5  # a correction the neighbouring words confirm
+CONTEXT_CANDIDATES = 150  # the nearest syllables tried against the neighbours
+REAL_WORD_ODDS = 10.0  # how much likelier the neighbours must make a correction of a real word
+SLIP_ODDS = 10.0  # a slip of one unit of cost (a letter) is this much less likely than none
+MAX_CONTEXT_ALTERNATIVES = 10
 
 
 @dataclass(frozen=True)
@@ -146,3 +156,88 @@ def decode_text(text: str, voc: Vocabulary) -> str:
         return token
 
     return _TOKEN.sub(one, text)
+
+
+PairCount = Callable[[str, str], int]  # (field, "a b") -> bulletins holding the pair
+
+
+def in_context(
+    syllables: list[tuple[str, bool, bool]], voc: Vocabulary, pairs: PairCount
+) -> dict[int, tuple[tuple[str, float], ...]]:
+    """Corrections the neighbouring words confirm, by position.
+
+    ``syllables`` are ``(norm, exact, correctable)`` of one run of query text
+    in order (``exact``: typed with diacritics); ``pairs`` counts the bulletins
+    holding two syllables side by side (the ``pair`` / ``pair_fold`` fields).
+
+    A correctable syllable no bulletin holds beside any of its neighbours, as
+    typed, may be a slip.  Its nearest syllables (one letter edit, any tone or
+    mark: :meth:`searcher.spelling.SpellIndex.near`) are tried in its place
+    and weighed by the odds the neighbours give them against what was typed:
+    the product over the neighbours of (pairs with the candidate + 1) / (pairs
+    with the typed syllable + 1).
+
+    * An unknown syllable ("nght", "ếc") takes the candidates beside at least
+      one neighbour.
+    * A syllable the corpus holds ("hải" for "phải") takes only candidates
+      beside *every* neighbour, with odds of at least :data:`REAL_WORD_ODDS`:
+      a real word is rarely a slip, so the text around it must say so.
+
+    One position is corrected at a time, the one with the best odds first, and
+    its neighbours are then judged against its correction: in "tương ai xán"
+    the slip is "ai" (lai), not the words beside it.  Up to
+    :data:`MAX_CONTEXT_ALTERNATIVES` candidates per position, each at
+    :data:`CONTEXT_WEIGHT`.  Text copied from a bulletin never triggers this:
+    its own pairs are in the index.
+    """
+    counted: dict[tuple[str, str], int] = {}
+
+    def count(field: str, pair: str) -> int:
+        if (field, pair) not in counted:
+            counted[field, pair] = pairs(field, pair)
+        return counted[field, pair]
+
+    reading = [norm for norm, _, _ in syllables]
+
+    def beside(cand: str, i: int, j: int) -> int:
+        a, b = (reading[j], cand) if j < i else (cand, reading[j])
+        if syllables[i][1] and syllables[j][1]:
+            return count("pair", f"{a} {b}")
+        return count("pair_fold", f"{fold(a)} {fold(b)}")
+
+    out: dict[int, tuple[tuple[str, float], ...]] = {}
+    while True:
+        best: tuple[tuple, int, list[str]] | None = None
+        for i, (norm, exact, correctable) in enumerate(syllables):
+            sides = [j for j in (i - 1, i + 1) if 0 <= j < len(syllables)]
+            if i in out or not correctable or not sides or any(beside(norm, i, j) for j in sides):
+                continue
+            df = voc.syllable_df(norm) if exact else voc.folded_df(fold(norm))
+            scored = []
+            for cand, cost, cand_df in voc.spell_index().near(norm, CONTEXT_CANDIDATES):
+                # as in read_syllable: a very rare syllable beside a far more frequent one is likely a slip
+                known = df > 0 and not (df <= RARE_DF and cand_df > df * RARE_RATIO)
+                odds, hits = 1.0, 0
+                for j in sides:
+                    n = beside(cand, i, j)
+                    if not n and known:
+                        break
+                    odds *= n + 1
+                    hits += n > 0
+                else:
+                    if hits and (not known or len(sides) == 2 or odds >= REAL_WORD_ODDS):
+                        # P(cand) P(left | cand) P(right | cand), from pair and syllable counts,
+                        # times the chance of the slip: a tenth per unit of cost
+                        likely = odds / (cand_df + 1) ** (len(sides) - 1)
+                        scored.append((-hits, -likely * SLIP_ODDS**-cost, cand))
+            if scored:
+                scored.sort()
+                # Unseen on both sides before one (the slip, not its neighbour), unknown before known.
+                rank = (len(sides), df == 0, -scored[0][1])
+                if best is None or rank > best[0]:
+                    best = (rank, i, [c for *_, c in scored[:MAX_CONTEXT_ALTERNATIVES]])
+        if best is None:
+            return out
+        _, i, cands = best
+        out[i] = tuple((c, CONTEXT_WEIGHT) for c in cands)
+        reading[i] = cands[0]

@@ -27,6 +27,7 @@ from whoosh import query as wq
 from .errors import QueryError
 
 if TYPE_CHECKING:
+    from .corrections import PairCount
     from .refs import Ref
 from .normalise import SYLLABLE_RE, clean_text, fold, has_diacritics, norm_syllable
 from .question_words import QUESTION_SYLLABLES, asking_positions, is_asking_word
@@ -41,6 +42,8 @@ FOLD_WEIGHT_PLAIN = 1.0  # a diacritic-free match when the user typed none
 RESTORED_WEIGHT = 1.0  # the corpus's likely accented form of an unaccented syllable
 WORD_BONUS = 1.0  # a corpus word (đảng_viên) matched as a word
 ADJACENT_BONUS = 1.0  # two query syllables adjacent in the document
+RUN_BONUS = 2.0  # a short run holding a corrected slip, found side by side as read
+CONTEXT_MAX_SYLLABLES = 8  # slips are read from their neighbours in queries this short
 LOOSE_SYLLABLE_WEIGHT = 0.5  # a syllable of a query word, matched anywhere
 REF_BOOST = 10.0  # a cited document reference
 ABBREVIATION_WEIGHT = 0.8  # an abbreviation's other form (BCT ↔ Bộ Chính trị): the form typed ranks first
@@ -190,23 +193,37 @@ class Syl:
     alternatives: tuple[tuple[str, float], ...] = ()  # (corrected syllable, weight) for a likely typo
     unknown: bool = False  # the corpus does not hold it (as typed or decoded)
     decoded: bool = False  # read from raw Telex / VNI
+    context: bool = False  # never beside its neighbours: ``alternatives`` lead with those that are
+
+    @property
+    def corrected(self) -> bool:
+        """Read as its best correction (an unknown syllable, or one its neighbours contradict)."""
+        return (self.unknown or self.context) and bool(self.alternatives)
 
     @property
     def pair_norm(self) -> str:
-        """The form adjacency bonuses use: the best correction of an unknown syllable."""
+        """The form a best-match reading uses: the best correction of an unknown
+        syllable (a known one stays as typed there)."""
         return self.alternatives[0][0] if self.unknown and self.alternatives else self.norm
 
     @property
     def pair_fold(self) -> str:
         return fold(self.pair_norm) if self.unknown and self.alternatives else self.fold
 
+    @property
+    def read_as(self) -> str:
+        """The syllable as the "showing results for" line writes it."""
+        return self.alternatives[0][0] if self.corrected and not self.decoded else self.norm
+
     def pair_forms(self) -> list[tuple[str, str, float]]:
         """``(norm, folded, weight)`` of each form adjacency bonuses try: the syllable
         as typed, or, for one the corpus does not hold, each of its corrections
-        (the neighbours in the text pick the right one)."""
-        if self.unknown and self.alternatives:
-            return [(a, fold(a), w) for a, w in self.alternatives]
-        return [(self.norm, self.fold, 1.0)]
+        (the neighbours in the text pick the right one); a known syllable its
+        neighbours contradict tries both."""
+        typed = [] if self.unknown else [(self.norm, self.fold, 1.0)]
+        if self.corrected:
+            return typed + [(a, fold(a), w) for a, w in self.alternatives]
+        return typed or [(self.norm, self.fold, 1.0)]
 
 
 @dataclass
@@ -294,8 +311,37 @@ def _group_words(syls: list[Syl], voc: Vocabulary, plain: bool) -> list[tuple[li
     return groups
 
 
+def _in_context(syls: list[Syl], voc: Vocabulary, pairs: PairCount) -> list[Syl]:
+    """Syllables their neighbours contradict get the corrections the neighbours
+    confirm (:func:`searcher.corrections.in_context`), ahead of any others."""
+    from .corrections import MAX_ALTERNATIVES, abbreviation_key_of, in_context
+
+    found = in_context(
+        [
+            (s.norm, s.exact, s.original.isalpha() and not s.decoded and not abbreviation_key_of(s.original, voc))
+            for s in syls
+        ],
+        voc,
+        pairs,
+    )
+    out = list(syls)
+    for i, alts in found.items():
+        s = syls[i]
+        merged = dict(alts)
+        for a, w in s.alternatives:
+            merged.setdefault(a, w)
+        out[i] = replace(s, alternatives=tuple(merged.items())[:MAX_ALTERNATIVES], context=True)
+    return out
+
+
 def _text_units(
-    text: str, field_: str, negated: bool, voc: Vocabulary, plain: bool, forgiving: bool = True
+    text: str,
+    field_: str,
+    negated: bool,
+    voc: Vocabulary,
+    plain: bool,
+    forgiving: bool = True,
+    pairs: PairCount | None = None,
 ) -> list[Unit]:
     from .refs import find_refs
 
@@ -317,6 +363,8 @@ def _text_units(
         syls = _syllables(piece, plain, voc if forgiving else None)
         if plain:
             syls = _restore(syls, voc)
+        if forgiving and pairs is not None:
+            syls = _in_context(syls, voc, pairs)
         runs = _full_form_runs(syls, voc) if forgiving else []
         i = 0
         for start, end, abbr in [*runs, (len(syls), len(syls), "")]:
@@ -503,16 +551,40 @@ def _bonus_queries(units: list[Unit]) -> list[wq.Query]:
             continue
         for s in u.syls:
             if prev is not None:
-                exact = prev.exact or s.exact
-                for an, af, aw in prev.pair_forms():
-                    for bn, bf, bw in s.pair_forms():
-                        boost = ADJACENT_BONUS * aw * bw
-                        if exact:
-                            out.append(wq.Term("pair", f"{an} {bn}", boost=boost))
-                        else:
-                            out.append(wq.Term("pair_fold", f"{af} {bf}", boost=boost))
+                out += _pair_terms(prev, s)
             prev = s
     return out
+
+
+def _pair_terms(a: Syl, b: Syl) -> list[wq.Query]:
+    """The pair terms for two adjacent query syllables: every form each may take."""
+    exact = a.exact or b.exact
+    return [
+        wq.Term("pair", f"{an} {bn}", boost=ADJACENT_BONUS * aw * bw)
+        if exact
+        else wq.Term("pair_fold", f"{af} {bf}", boost=ADJACENT_BONUS * aw * bw)
+        for an, af, aw in a.pair_forms()
+        for bn, bf, bw in b.pair_forms()
+    ]
+
+
+def _run_bonus(units: list[Unit], negatives: list[Unit]) -> list[wq.Query]:
+    """For a short run of words holding a slip read as its corrections: a bonus
+    for the bulletins holding the whole run side by side, as read (any of the
+    corrections), since the run is most likely copied from one of them."""
+    syls = [s for u in units for s in u.syls]
+    if (
+        negatives
+        or not 2 <= len(syls) <= 6
+        or any(u.kind != "syls" or u.inner for u in units)
+        or not any(s.corrected for s in syls)
+    ):
+        return []
+    links = []
+    for a, b in zip(syls, syls[1:]):
+        terms = _pair_terms(a, b)
+        links.append(terms[0] if len(terms) == 1 else wq.Or(terms))
+    return [wq.And(links, boost=RUN_BONUS)] if len(links) > 1 else []
 
 
 def _flat(units: list[Unit]) -> list[Unit]:
@@ -660,12 +732,7 @@ def _lone_letter(group: list[Unit]) -> bool:
 def _as_read(text: str, units: list[Unit]) -> str | None:
     """``text`` with each decoded or corrected syllable replaced by its reading, or
     None when every syllable was read as typed."""
-    changes = [
-        (s.original, s.norm if s.decoded else s.pair_norm)
-        for u in units
-        for s in u.syls
-        if s.decoded or (s.unknown and s.alternatives)
-    ]
+    changes = [(s.original, s.read_as) for u in units for s in u.syls if s.decoded or s.corrected]
     if not changes:
         return None
     out, pos = [], 0
@@ -678,8 +745,13 @@ def _as_read(text: str, units: list[Unit]) -> str | None:
     return "".join(out) + text[pos:]
 
 
-def read_query(text: str, voc: Vocabulary | None = None, *, forgiving: bool = True) -> QueryPlan:
-    """Read a user's query.  Raises :class:`QueryError` when nothing is searchable."""
+def read_query(
+    text: str, voc: Vocabulary | None = None, *, forgiving: bool = True, pairs: PairCount | None = None
+) -> QueryPlan:
+    """Read a user's query.  Raises :class:`QueryError` when nothing is searchable.
+
+    ``pairs`` (field, "a b") → bulletins holding the pair lets a slip that makes
+    another real word be read from its neighbours (``forgiving`` only)."""
     voc = voc or Vocabulary()
     if not isinstance(text, str):
         raise QueryError(f"the query must be text, not {type(text).__name__}")
@@ -693,6 +765,8 @@ def read_query(text: str, voc: Vocabulary | None = None, *, forgiving: bool = Tr
         from .corrections import decode_text
 
         text = decode_text(text, voc)
+    if len(SYLLABLE_RE.findall(text)) > CONTEXT_MAX_SYLLABLES:
+        pairs = None  # a long question is read as best match, where any word may be missing anyway
     if not text.strip():
         raise QueryError('empty query: type the words to search for, e.g. "Kết luận 21"')
     clauses = _merge_runs(parse(text))
@@ -708,7 +782,7 @@ def read_query(text: str, voc: Vocabulary | None = None, *, forgiving: bool = Tr
             syls = _syllables(c.text, plain)
             units = [Unit("phrase", syls, c.field, c.negated)] if syls else []
         else:
-            units = _text_units(c.text, c.field, c.negated, voc, plain, forgiving)
+            units = _text_units(c.text, c.field, c.negated, voc, plain, forgiving, pairs)
         for i, u in enumerate(units):
             if u.negated:
                 negatives.append(u)
@@ -736,7 +810,7 @@ def read_query(text: str, voc: Vocabulary | None = None, *, forgiving: bool = Tr
     topical = [u for g in groups if not any(g is x for x in asking) for u in g]
     if plain and any(s.decoded for u in flat for s in u.syls):
         plain = not all(s.exact for u in _flat(flat) if u.kind != "ref" for s in u.syls)
-    bonus = _bonus_queries(flat) + [_unit_query(g[0]) for g in loose]
+    bonus = _bonus_queries(flat) + [_unit_query(g[0]) for g in loose] + _run_bonus(flat, negatives)
     required = group_queries[0] if len(group_queries) == 1 else wq.And(group_queries)
     all_q = wq.AndMaybe(required, wq.Or(bonus)) if bonus else required
     strict_q = wq.And([required, *(_unit_query(g[0]) for g in asking)]) if asking else None
@@ -773,8 +847,8 @@ def read_query(text: str, voc: Vocabulary | None = None, *, forgiving: bool = Tr
     side_by_side = dict.fromkeys((a, b) for a, b in zip(seq, seq[1:]) if a and b)
     if forgiving and 3 <= plan.units <= 6 and not negatives and all(u.kind == "syls" for u in flat) and side_by_side:
         # Folded, so that a tone slip ("đế" for "để") still counts as side by side.
-        pairs = [wq.Term("pair_fold", f"{a} {b}") for a, b in side_by_side]
-        plan.together = pairs[0] if len(pairs) == 1 else wq.And(pairs)
+        pair_terms = [wq.Term("pair_fold", f"{a} {b}") for a, b in side_by_side]
+        plan.together = pair_terms[0] if len(pair_terms) == 1 else wq.And(pair_terms)
     plan.forgiving = forgiving
     for u in flat:
         if u.ref is not None:

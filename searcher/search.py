@@ -270,7 +270,7 @@ class Searcher:
     def plan(self, query: str) -> QueryPlan:
         """How ``query`` is read (units, words, references): for debugging and tests."""
         with self._using() as o:
-            return read_query(query, o.vocab)
+            return read_query(query, o.vocab, pairs=o.searcher.doc_frequency)
 
     def search(
         self,
@@ -323,7 +323,9 @@ class Searcher:
         column_filters = filters.since or filters.until or filters.sources or filters.authors
         keep = (lambda leaf: keep_mask(leaf.columns, filters)) if column_filters else None
         with self._using() as o:
-            plan = None if browse else read_query(text, o.vocab, forgiving=bool(correct))
+            plan = (
+                None if browse else read_query(text, o.vocab, forgiving=bool(correct), pairs=o.searcher.doc_frequency)
+            )
             with _reading(o.gen):
                 page = self._run(o, plan, Page(limit, offset, sort, allow, keep))
                 counts = (
@@ -445,7 +447,7 @@ class Searcher:
         for i in range(len(words)):
             candidate = " ".join(words[:i] + words[i + 1 :])
             try:
-                q = read_query(candidate, o.vocab, forgiving=plan.forgiving)
+                q = read_query(candidate, o.vocab, forgiving=plan.forgiving, pairs=o.searcher.doc_frequency)
             except QueryError:
                 continue
             total = o.executor.match(q.all_query, p.allow, p.keep).total

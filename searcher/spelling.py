@@ -213,13 +213,13 @@ class SpellIndex:
     def _build(self, forms: dict[str, list[tuple[str, int]]]) -> None:
         # One-letter deletions -> the folded forms they come from: a str for
         # one form (most of them), a list for several; this is the costly part
-        # of building, so it is written flat.  Forms of one or two letters
-        # need none: no letter edit is allowed on them or on their neighbours.
+        # of building, so it is written flat.  Forms of one letter need none;
+        # those of two only serve :meth:`near` (context corrections of a lone letter).
         deletes: dict[str, str | list[str]] = {}
         get = deletes.get
         for key in forms:
             n = len(key)
-            if n <= 2:
+            if n <= 1:
                 continue
             for i in range(n):
                 d = key[:i] + key[i + 1 :]
@@ -289,3 +289,27 @@ class SpellIndex:
                     scored.append((round(cost, 3), -df, syl))
         scored.sort()
         return [(syl, cost, -ndf) for cost, ndf, syl in scored[:limit]]
+
+    def near(self, s: str, limit: int = 48) -> list[tuple[str, float, int]]:
+        """Up to ``limit`` ``(syllable, cost, doc freq)`` within one letter edit
+        of ``s``, whatever their tone and marks (``"hải"`` → ``phải``, ``hai``,
+        ``hại``, …), nearest first (:func:`distance`, or :func:`letter_distance`
+        for ``s`` typed without diacritics), then most frequent; never ``s``
+        itself, nor anything for a token holding a digit.
+
+        A wider net than :meth:`suggest`, for corrections the neighbouring
+        words must confirm (:func:`searcher.corrections.in_context`)."""
+        if not s.isalpha():
+            return []
+        typed = norm_syllable(s)
+        key = fold(typed)
+        cost = letter_distance if not has_diacritics(s) else distance
+        found = [
+            (round(cost(typed, syl), 3), -df, syl)
+            for k in self._keys_near(key)
+            if k == key or _osa(key, k, False) <= EDIT_COST
+            for syl, df in self._forms[k]
+            if syl != typed
+        ]
+        found.sort()
+        return [(syl, c, -ndf) for c, ndf, syl in found[:limit]]

@@ -141,3 +141,56 @@ def test_the_archive_adds_its_own_abbreviations(tmp_path):
     with Searcher(index) as s:
         assert [h.id for h in s.search("BTCTU").hits] == ["a"]
     assert not update_index(corpus, index).changed
+
+
+# --- slips that make another real word: read from the neighbouring words -------------------------
+
+CONTEXT_RECORDS = [
+    {"id": "xang", "title": "Giá xăng", "body": "Giá xăng đã phải nhích lên từng ngày, người dân lo lắng."},
+    {"id": "dn", "title": "Doanh nghiệp", "body": "Nhiều doanh nghiệp đã phải đóng cửa vì thiếu vốn."},
+    {"id": "hq", "title": "Hải quân", "body": "Tàu hải quân tuần tra trên biển; cảng Hải Phòng đã đón tàu lớn."},
+    {"id": "tl", "title": "Tương lai", "body": "Một tương lai xán lạn đang chờ các em học sinh."},
+    {"id": "ai", "title": "Ai cũng biết", "body": "Ai cũng biết điều đó, bình thường ai cũng vui; tương ớt rất cay."},
+]
+
+
+@pytest.fixture(scope="module")
+def ctx(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("context") / "corpus"
+    corpus.mkdir()
+    with open(corpus / "r.jsonl", "w", encoding="utf-8") as f:
+        for r in CONTEXT_RECORDS:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    index = corpus.parent / "index"
+    build_index(corpus, index)
+    with Searcher(index) as searcher:
+        yield searcher
+
+
+@pytest.mark.parametrize(
+    ("typed", "read", "found"),
+    [
+        ("đã hải nhích", "đã phải nhích", "xang"),  # "hải" is a word, but never beside "đã" or "nhích"
+        ("đã phi nhích", "đã phải nhích", "xang"),  # not in the corpus: the neighbours pick the correction
+        ("tương ai xán", "tương lai xán", "tl"),  # the slip is "ai", not the words beside it
+    ],
+)
+def test_a_slip_that_makes_a_real_word_is_read_from_its_neighbours(ctx, typed, read, found):
+    res = ctx.search(typed)
+    assert res.corrected == read
+    assert ids(res)[0] == found
+
+
+@pytest.mark.parametrize("typed", ["đã phải nhích", "hải quân tuần tra", "tương lai xán lạn", "ai cũng biết"])
+def test_words_seen_side_by_side_are_taken_as_typed(ctx, typed):
+    assert ctx.plan(typed).corrected is None
+
+
+def test_keywords_never_side_by_side_in_the_corpus_are_not_corrected_without_evidence(seed_searcher, seed_ids):
+    # "chức Ninh" is in no bulletin, but nothing one letter from "Ninh" stands beside "chức" often enough.
+    assert seed_searcher.plan("tổ chức Ninh").corrected is None
+    assert [h.id for h in seed_searcher.search("tổ chức Ninh").hits] == [seed_ids["002"]]
+
+
+def test_no_correct_reads_no_context(ctx):
+    assert ctx.search("đã hải nhích", correct=False).corrected is None

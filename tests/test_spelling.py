@@ -205,3 +205,13 @@ def test_from_vocabulary_forms(index):
     assert len(other) == len(index) == sum(1 for s in DF if s.isalpha())
     for typed in ["nguời", "chíhn", "đảgn", "hôi", "chinhs", "2021", "đỉ"]:
         assert other.suggest(typed, 5) == index.suggest(typed, 5)
+
+
+def test_near_is_one_letter_away_whatever_the_tone():
+    idx = SpellIndex([("phải", 50), ("hai", 40), ("hại", 30), ("và", 90), ("vì", 20), ("người", 60), ("21", 9)])
+    near = [s for s, _, _ in idx.near("hải")]
+    assert {"phải", "hai", "hại"} <= set(near)
+    assert "hải" not in near and "người" not in near  # never itself; nothing two letters away
+    assert near.index("hai") < near.index("phải")  # same letters first (cost), then frequency
+    assert [s for s, _, _ in idx.near("v")] == ["và", "vì"]  # a lone letter gets its two-letter words
+    assert idx.near("12") == []  # a number is never another number
