@@ -1,30 +1,44 @@
 """Load-test ``bantin serve`` on loopback: throughput and latency with 2 workers and with 1.
 
     python benchmarks/bench_serve.py                                  # the seed corpus, 5,000 searches, 20 clients
-    python benchmarks/bench_serve.py --requests 300                   # a smoke run
+    python benchmarks/bench_serve.py --requests 600 --workers 2 --out /tmp/smoke   # a smoke run
     python benchmarks/bench_serve.py --index /tmp/bantin-bench-index/index-par \\
         --corpus /tmp/bantin-bench-index/corpus                       # the 12,547 VNTC articles (bench_index.py's)
+    python benchmarks/bench_serve.py ... --workers 2 --cache-size 1024,0   # the response cache on, then off
 
-For each worker count (``--workers 2,1``: both in the same run), on a fresh
-hard-link clone of the index (the original is never written):
+The mix (:class:`Mix`): the 55 hand-written requests below (keywords with and
+without diacritics, document references such as "Nghị định 181" and "21-KL/TW",
+phrases, OR, long questions, and navigation: filters by year, date range, source
+and cited document, date orders, deeper pages, facet counts, listings without
+query words) and ``--corpus-queries`` (3,000) distinct queries drawn from the
+corpus: runs of 2–5 syllables from titles and bodies, some without diacritics,
+some asking the page's facets or page 2.  They are asked with Zipf-like
+popularity (``--zipf``, 0.9: a few popular requests, a long tail asked once or
+never), from a fixed ``--seed``, so that a response cache cannot simply hold
+the whole mix.
 
-1. start ``bantin serve --workers N`` on a free 127.0.0.1 port and wait for it to answer;
-2. warm up (each query of the mix twice, not counted);
+For each worker count (``--workers 2,1``: both in the same run) and each cache
+size (``--cache-size``, passed to ``bantin serve``; ``1024,0`` compares the
+cache on and off), on a fresh hard-link clone of the index (the original is
+never written):
+
+1. start ``bantin serve --workers N --cache-size C`` on a free 127.0.0.1 port and
+   wait for it to answer;
+2. warm up from every client, not counted: corpus queries outside the mix, and
+   the made-up word of step 4, which nothing holds yet;
 3. ``--clients`` concurrent clients (httpx2, async, keep-alive) send ``--requests``
-   searches from a fixed mix: keywords with and without diacritics, document
-   references ("Nghị định 181", "21-KL/TW"), phrases, OR, long questions, and
-   navigation (filters by year, date range, source and cited document, date
-   orders, deeper pages, facet counts; listings without query words);
+   searches following the same plan drawn from the mix;
 4. half-way through, ``bantin index`` runs in another process on a changed copy
    of the corpus (``--corpus`` plus 20 new bulletins holding a made-up word, and
    one changed ``.txt`` file if there is one) and commits while the load goes on;
    from then on every 10th search asks for the made-up word, and each answer
    that started after the commit must find all 20 (the workers follow the index
-   without restart);
+   without restart, and no cache answers from the old generation);
 5. stop the server (SIGINT) and report throughput, p50/p95/p99 latency (all
    searches, and those sent while the index job ran), errors (non-200 or
-   transport failures), and empty answers to queries that should match (the
-   queries that matched when run through the library before the load).
+   transport failures), empty answers to queries that should match (the
+   requests that matched when run through the library before the load), the
+   share of searches answered from the cache, and the server's CPU time.
 
 ``--index`` must have been built from ``--corpus`` (the update is incremental
 against it).  Without ``--index``, one is built from ``--corpus`` in the
@@ -52,6 +66,7 @@ import sys
 import tempfile
 import time
 import typing
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,7 +120,106 @@ def _label(params: dict) -> str:
 
 
 PARAMS: dict[str, dict] = {q: {"q": q} for q in QUERIES} | {_label(p): p for p in NAVIGATION}
-MIX = list(PARAMS)  # what the clients pick from
+MIX = list(PARAMS)  # the hand-written requests
+
+# What the page asks with a query (its facets), and page 2: some corpus queries come this way.
+PAGE_FACETS = {"facets": "year,source,cites", "facet_limit": "10"}
+RUN_LENGTHS = {2: 0.35, 3: 0.30, 4: 0.20, 5: 0.15}  # syllables per corpus query: short ones are typed most
+FOLDED_SHARE = 0.3  # corpus queries typed without diacritics
+FACETS_SHARE, PAGE2_SHARE = 0.10, 0.05
+WARMUP = 110  # warm-up requests (corpus queries outside the mix)
+
+
+# --- the query mix ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Mix:
+    """The requests the clients send, most popular first, and how often each is asked.
+
+    The hand-written requests (:data:`MIX`) plus ``corpus`` queries drawn from the
+    corpus: runs of 2–5 syllables from a bulletin's title (its first line when it
+    has none) or body, :data:`FOLDED_SHARE` of them stripped of diacritics, some
+    asking the page's facets or page 2.  Popularity is Zipf-like: the request of
+    rank r (0-based) is asked in proportion to 1 / (r + 1) ** zipf.  The
+    hand-written requests are spread over the first 4 × 55 ranks (the popular
+    head); the corpus queries, shuffled, make up the rest and the long tail.
+    ``warmup`` holds further corpus queries, none of them in the mix.
+    """
+
+    params: dict[str, dict]
+    names: list[str]
+    zipf: float
+    handwritten: int
+    corpus: int
+    warmup: list[str]
+
+    def plan(self, n: int, seed: int) -> list[str]:
+        weights = [1 / (r + 1) ** self.zipf for r in range(len(self.names))]
+        return random.Random(seed).choices(self.names, weights=weights, k=n)
+
+
+def _title(b) -> str:
+    return b.title or b.body.split("\n", 1)[0][:200]
+
+
+def corpus_queries(corpus: Path, n: int, seed: int, skip: set[str]) -> list[str]:
+    """``n`` distinct queries taken from the corpus's bulletins (fewer if it is small)."""
+    from searcher.bulletins import Bulletin, scan_corpus
+    from searcher.normalise import SYLLABLE_RE, fold
+
+    bulletins = [b for b in scan_corpus(corpus) if isinstance(b, Bulletin)]
+    rng = random.Random(seed)
+    lengths, length_weights = list(RUN_LENGTHS), list(RUN_LENGTHS.values())
+    out: list[str] = []
+    seen = {q.casefold() for q in skip}
+    for _ in range(n * 20):  # bounded: a small corpus gives fewer queries
+        if len(out) >= n or not bulletins:
+            break
+        b = rng.choice(bulletins)
+        text = _title(b) if rng.random() < 0.5 else rng.choice([p for p in b.body.split("\n") if p.strip()] or [""])
+        toks = list(SYLLABLE_RE.finditer(text))
+        length = rng.choices(lengths, weights=length_weights)[0]
+        starts = [
+            i for i in range(len(toks) - length + 1)
+            if all(t.group().isalpha() for t in toks[i : i + length])
+            and all(text[toks[j].end() : toks[j + 1].start()] == " " for j in range(i, i + length - 1))
+        ]
+        if not starts:
+            continue
+        i = rng.choice(starts)
+        q = " ".join(t.group() for t in toks[i : i + length])
+        if rng.random() < FOLDED_SHARE:
+            q = fold(q)
+        if q.casefold() in seen:
+            continue
+        seen.add(q.casefold())
+        out.append(q)
+    return out
+
+
+def build_mix(corpus: Path, n_corpus: int = 3000, zipf: float = 0.9, seed: int = 12) -> Mix:
+    """The hand-written requests and ``n_corpus`` corpus queries, ranked by popularity (see :class:`Mix`)."""
+    rng = random.Random(seed)
+    drawn = corpus_queries(corpus, n_corpus + WARMUP, seed, set(QUERIES))
+    params = dict(PARAMS)
+    tail: list[str] = []
+    for q in drawn[:n_corpus]:
+        r = rng.random()
+        p = {"q": q} | (PAGE_FACETS if r < FACETS_SHARE else {"offset": "10"} if r < FACETS_SHARE + PAGE2_SHARE else {})
+        name = q if len(p) == 1 else _label(p)
+        params[name] = p
+        tail.append(name)
+    rng.shuffle(tail)
+    names = list(tail)
+    head = list(MIX)
+    rng.shuffle(head)
+    for name in head:
+        names.insert(rng.randrange(min(len(names), 4 * len(MIX)) + 1), name)
+    warmup = drawn[n_corpus:]
+    for q in warmup:
+        params.setdefault(q, {"q": q})
+    return Mix(params, names, zipf, len(MIX), len(tail), warmup)
 
 
 # --- the index and the changed corpus ------------------------------------------------------------
@@ -156,7 +270,7 @@ def changed_corpus(corpus: Path, dst: Path) -> dict:
     return {"added": ADDED, "changed": changed}
 
 
-def calibrate(index: Path) -> dict[str, int]:
+def calibrate(index: Path, params: dict[str, dict], names: list[str]) -> dict[str, int]:
     """Each request's total through the library (parameters read as the service reads them):
     those above 0 should match during the load."""
     from searcher import QueryError, Searcher
@@ -165,9 +279,9 @@ def calibrate(index: Path) -> dict[str, int]:
     totals = {}
     with Searcher(index) as s:
         lists = {n for n, f in SearchParams.model_fields.items() if typing.get_origin(f.annotation) is list}
-        for name in MIX:
+        for name in names:
             # As a query string: a repeatable parameter given once is a list of one.
-            given = {k: [v] if k in lists and isinstance(v, str) else v for k, v in PARAMS[name].items()}
+            given = {k: [v] if k in lists and isinstance(v, str) else v for k, v in params[name].items()}
             p = SearchParams.model_validate({**given, "limit": 10})
             try:
                 totals[name] = s.search(p.q, **p.library_kwargs()).total
@@ -186,12 +300,14 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, index: Path, workers: int, log: Path):
+    def __init__(self, index: Path, workers: int, log: Path, cache_size: int | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         cmd = [sys.executable, "-m", "searcher", "serve", "--index", str(index), "--port", str(self.port),
                "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+        if cache_size is not None:
+            cmd += ["--cache-size", str(cache_size)]
         env = {k: v for k, v in os.environ.items() if not k.startswith("BANTIN_")}
         with open(log, "wb") as out:
             self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=PROJECT)
@@ -254,6 +370,7 @@ class Sample:
     ms: float
     status: str
     total: int = -1
+    cache: str = ""  # the X-Bantin-Cache header: "hit", "miss", or "" with the cache off
 
 
 @dataclass
@@ -261,6 +378,7 @@ class Run:
     workers: int
     requests: int
     clients: int
+    cache_size: int | None = None
     seconds: float = 0.0
     samples: list[Sample] = field(default_factory=list)
     update: dict = field(default_factory=dict)
@@ -288,9 +406,9 @@ async def _update(corpus: Path, index: Path, marks: dict) -> dict:
             **{k: report.get(k) for k in ("added", "updated", "deleted", "unchanged", "documents", "generation")}}
 
 
-async def load(url: str, run: Run, corpus: Path, index: Path, seed: int) -> None:
-    rng = random.Random(seed)
-    plan = [rng.choice(MIX) for _ in range(run.requests)]
+async def load(
+    url: str, run: Run, corpus: Path, index: Path, mix: Mix, plan: list[str], server_cpu: typing.Callable[[], float]
+) -> None:
     marks: dict[str, float] = {}
     update_task: asyncio.Task | None = None
     next_i = 0
@@ -300,15 +418,25 @@ async def load(url: str, run: Run, corpus: Path, index: Path, seed: int) -> None
         async def one(q: str, record: bool) -> None:
             t0 = time.perf_counter()
             try:
-                r = await client.get("/v1/search", params={**PARAMS.get(q, {"q": q}), "limit": 10})
+                r = await client.get("/v1/search", params={**mix.params.get(q, {"q": q}), "limit": 10})
                 status, total = str(r.status_code), (r.json()["total"] if r.status_code == 200 else -1)
+                cache = r.headers.get("x-bantin-cache", "")
             except httpx2.HTTPError as e:
-                status, total = f"error:{e.__class__.__name__}", -1
+                status, total, cache = f"error:{e.__class__.__name__}", -1, ""
             if record:
-                run.samples.append(Sample(q, t0, (time.perf_counter() - t0) * 1000, status, total))
+                run.samples.append(Sample(q, t0, (time.perf_counter() - t0) * 1000, status, total, cache))
 
-        for q in MIX * 2:  # warm-up, not counted
-            await one(q, record=False)
+        # Warm-up, not counted, from every client (each keep-alive connection stays with one worker):
+        # corpus queries outside the mix, and the made-up word, found nowhere yet; a worker that kept
+        # that answer past the commit would fail the check below.
+        warm = list(mix.warmup)
+
+        async def warm_loop() -> None:
+            await one(TOKEN, record=False)
+            while warm:
+                await one(warm.pop(), record=False)
+
+        await asyncio.gather(*(warm_loop() for _ in range(run.clients)))
 
         async def client_loop() -> None:
             nonlocal next_i, update_task
@@ -320,11 +448,13 @@ async def load(url: str, run: Run, corpus: Path, index: Path, seed: int) -> None
                 q = TOKEN if ("commit" in marks and i % 10 == 0) else plan[i]
                 await one(q, record=True)
 
+        server0 = server_cpu()  # the measured searches only, not the warm-up
         cpu0 = time.process_time()
         t0 = time.perf_counter()
         await asyncio.gather(*(client_loop() for _ in range(run.clients)))
         run.seconds = time.perf_counter() - t0
         run.client_cpu_s = time.process_time() - cpu0
+        run.server_cpu_s = server_cpu() - server0
         assert update_task is not None
         run.update = await update_task  # a short run may end before the commit: wait for it
         run.update["start_s"] = round(marks["update_start"] - t0, 2)
@@ -348,6 +478,7 @@ def pct(values: list[float], p: int) -> float:
 
 def summarise(run: Run, expected: dict[str, int]) -> dict:
     main = [s for s in run.samples if s.query != TOKEN]
+    hits = sum(1 for s in run.samples if s.cache == "hit")
     ms = [s.ms for s in run.samples]
     lo, hi = run.update.pop("_window")
     during = [s.ms for s in run.samples if lo <= s.start <= hi]
@@ -355,6 +486,7 @@ def summarise(run: Run, expected: dict[str, int]) -> dict:
     empty = [s for s in main if s.status == "200" and s.total == 0 and expected.get(s.query, 0) > 0]
     return {
         "workers": run.workers,
+        "cache_size": run.cache_size,
         "clients": run.clients,
         "requests": len(run.samples),
         "seconds": round(run.seconds, 2),
@@ -369,25 +501,36 @@ def summarise(run: Run, expected: dict[str, int]) -> dict:
         "empty_should_match": len(empty),
         "empty_queries": sorted({s.query for s in empty}),
         "update": run.update,
+        "cache_hits": hits,
+        "cache_hit_rate": round(hits / len(run.samples), 3) if run.samples else 0.0,
+        "by_cache": {
+            kind: {"requests": len(v), "p50_ms": round(pct(v, 50), 1), "p95_ms": round(pct(v, 95), 1)}
+            for kind in ("hit", "miss")
+            if (v := [s.ms for s in run.samples if s.cache == kind])
+        },
         "server_cpu_s": round(run.server_cpu_s, 1),
+        "server_cpu_ms_per_request": round(run.server_cpu_s * 1000 / len(run.samples), 2) if run.samples else 0.0,
         "client_cpu_s": round(run.client_cpu_s, 1),
     }
 
 
-def bench(workers: int, args, base_index: Path, expected: dict[str, int]) -> dict:
-    work: Path = args.work / f"workers-{workers}"
+def bench(
+    workers: int, cache_size: int | None, args, base_index: Path, mix: Mix, plan: list[str], expected: dict[str, int]
+) -> dict:
+    name = f"workers-{workers}" + (f"-cache-{cache_size}" if cache_size is not None else "")
+    work: Path = args.work / name
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     index = work / "index"
     link_copy_index(base_index, index)
     corpus_info = changed_corpus(args.corpus, work / "corpus-changed")
-    print(f"workers={workers}: starting bantin serve…", file=sys.stderr)
-    server = Server(index, workers, work / "serve.log")
-    run = Run(workers=workers, requests=args.requests, clients=args.clients)
+    print(f"{name}: starting bantin serve…", file=sys.stderr)
+    server = Server(index, workers, work / "serve.log", cache_size)
+    run = Run(workers=workers, requests=args.requests, clients=args.clients, cache_size=cache_size)
+    pid = server.proc.pid
     try:
-        cpu0 = cpu_seconds(server.proc.pid) + children_cpu_seconds(server.proc.pid)
-        asyncio.run(load(server.url, run, work / "corpus-changed", index, seed=args.seed))
-        run.server_cpu_s = cpu_seconds(server.proc.pid) + children_cpu_seconds(server.proc.pid) - cpu0
+        asyncio.run(load(server.url, run, work / "corpus-changed", index, mix, plan,
+                         lambda: cpu_seconds(pid) + children_cpu_seconds(pid)))
     finally:
         code = server.stop()
     log = (work / "serve.log").read_text(errors="replace")
@@ -395,13 +538,15 @@ def bench(workers: int, args, base_index: Path, expected: dict[str, int]) -> dic
     out["update"]["corpus_change"] = corpus_info
     out["server_exit"] = code
     out["server_tracebacks"] = log.count("Traceback")
-    print(f"workers={workers}: {out['throughput_rps']} req/s, p50 {out['p50_ms']} ms, p95 {out['p95_ms']} ms, "
-          f"p99 {out['p99_ms']} ms, errors {out['errors']}, empty {out['empty_should_match']}", file=sys.stderr)
+    print(f"{name}: {out['throughput_rps']} req/s, p50 {out['p50_ms']} ms, p95 {out['p95_ms']} ms, "
+          f"p99 {out['p99_ms']} ms, errors {out['errors']}, empty {out['empty_should_match']}, "
+          f"cache hits {out['cache_hit_rate']:.1%}, server CPU {out['server_cpu_ms_per_request']} ms/request",
+          file=sys.stderr)
     return out
 
 
 def markdown(res: dict) -> str:
-    m, c = res["machine"], res["config"]
+    m, c, x = res["machine"], res["config"], res["config"]["mix"]
     lines = [
         "# `bantin serve` under load (loopback)",
         "",
@@ -413,36 +558,53 @@ def markdown(res: dict) -> str:
         (
             f"Index: {c['documents']:,} bulletins (`{c['index']}`), corpus `{c['corpus']}`. "
             f"{c['requests']:,} searches per run from {c['clients']} concurrent keep-alive clients (httpx2, async, "
-            f"in one process on the same machine), a mix of {len(MIX)} requests: {len(QUERIES)} queries and "
-            f"{len(NAVIGATION)} navigation requests (filters, date orders, offset, facets) "
-            f"({c['should_match']} of the {len(MIX)} match in the library before the load), `limit=10`. "
+            f"in one process on the same machine), `limit=10`, from a mix of {x['handwritten']} hand-written "
+            f"requests ({len(QUERIES)} queries and {len(NAVIGATION)} navigation requests: filters, date orders, "
+            f"offset, facets) and {x['corpus']:,} queries drawn from the corpus (runs of 2–5 syllables from titles "
+            f"and bodies, {FOLDED_SHARE:.0%} without diacritics, {FACETS_SHARE:.0%} asking the page's facets, "
+            f"{PAGE2_SHARE:.0%} page 2), asked with Zipf-like popularity (exponent {x['zipf']}, the hand-written "
+            f"ones among the most popular; seed {x['seed']}): {x['distinct_in_plan']:,} distinct requests, the 10 "
+            f"most asked making {x['top10_share']:.0%} of the searches, {c['should_match']:,} of those distinct "
+            "requests matching in the library before the load. "
             f"Half-way through, `bantin index` adds {ADDED} bulletins (and changes one `.txt` when there is one) "
             "and commits while the load goes on; afterwards every 10th search asks for the word only those "
             "bulletins hold."
         ),
         "",
         (
-            "| workers | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | empty (should match) "
-            "| during the index job: n, p50 / p95 ms | index job s | new bulletins found after the commit "
-            "| server CPU s | client CPU s |"
+            "| workers | cache size | cache hits | req/s | p50 ms | p95 ms | p99 ms | max ms | errors "
+            "| empty (should match) | during the index job: n, p50 / p95 ms | index job s "
+            "| new bulletins found after the commit | server CPU s (ms per search) | client CPU s |"
         ),
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---:|---:|",
     ]
     for r in res["runs"]:
         u, d = r["update"], r["during_update"]
         lines.append(
-            f"| {r['workers']} | {r['throughput_rps']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['max_ms']} "
-            f"| {r['errors']} | {r['empty_should_match']} | {d['requests']}: {d['p50_ms']} / {d['p95_ms']} "
+            f"| {r['workers']} | {r['cache_size'] if r['cache_size'] is not None else 'default'} "
+            f"| {r['cache_hit_rate']:.1%} | {r['throughput_rps']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} "
+            f"| {r['max_ms']} | {r['errors']} | {r['empty_should_match']} "
+            f"| {d['requests']}: {d['p50_ms']} / {d['p95_ms']} "
             f"| {u['seconds']} | {u['token_found_all']} / {u['token_queries_after_commit']} "
-            f"| {r['server_cpu_s']} | {r['client_cpu_s']} |"
+            f"| {r['server_cpu_s']} ({r['server_cpu_ms_per_request']}) | {r['client_cpu_s']} |"
         )
+    cached = [r for r in res["runs"] if r.get("by_cache")]
+    if cached:
+        lines += ["", "| workers | cache size | from the cache: n, p50 / p95 ms | searched: n, p50 / p95 ms |",
+                  "|---:|---:|---|---|"]
+        for r in cached:
+            h, m_ = r["by_cache"].get("hit"), r["by_cache"].get("miss")
+            cell = lambda v: f"{v['requests']}: {v['p50_ms']} / {v['p95_ms']}" if v else "–"  # noqa: E731
+            lines.append(f"| {r['workers']} | {r['cache_size']} | {cell(h)} | {cell(m_)} |")
     lines += [
         "",
         (
             "Latency is measured by the client, from sending a search to reading its JSON, so it includes "
             f"queueing behind the other clients' searches.  The machine has {m['cores']} cores for the server's "
             "workers, the clients and the index job together: compare the runs with each other, not with a "
-            "dedicated server."
+            "dedicated server.  Server CPU: the server's processes during the measured searches (not the "
+            "warm-up).  Cache hits: the searches a worker answered from its cache (`X-Bantin-Cache: hit`); "
+            "each worker has its own, emptied when the index job commits."
         ),
     ]
     if res.get("note"):
@@ -457,6 +619,10 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=5000)
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--workers", default="2,1", help="worker counts to compare, in order")
+    ap.add_argument("--cache-size", default="1024",
+                    help="`bantin serve --cache-size` for each worker count, e.g. 1024,0 to compare cache on and off")
+    ap.add_argument("--corpus-queries", type=int, default=3000, help="distinct queries drawn from the corpus")
+    ap.add_argument("--zipf", type=float, default=0.9, help="popularity exponent: rank r asked ∝ 1/(r+1)^zipf")
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bantin-bench-serve",
                     help="scratch folder, outside the project")
@@ -466,6 +632,13 @@ def main() -> None:
     args = ap.parse_args()
     if args.requests < 2 or args.clients < 1:
         ap.error("--requests must be at least 2 and --clients at least 1")
+    try:
+        cache_sizes = [int(c) for c in args.cache_size.split(",")]
+        workers = [int(w) for w in args.workers.split(",")]
+    except ValueError:
+        ap.error("--workers and --cache-size take whole numbers, comma-separated")
+    if any(c < 0 for c in cache_sizes) or any(w < 1 for w in workers) or args.corpus_queries < 0 or args.zipf < 0:
+        ap.error("--cache-size, --corpus-queries and --zipf are 0 or more, --workers 1 or more")
     args.work.mkdir(parents=True, exist_ok=True)
 
     from searcher import Searcher, build_index
@@ -476,11 +649,18 @@ def main() -> None:
         print(f"building an index of {args.corpus}…", file=sys.stderr)
         shutil.rmtree(base_index, ignore_errors=True)
         build_index(args.corpus, base_index)
-    expected = calibrate(base_index)
+    print(f"drawing {args.corpus_queries} queries from {args.corpus}…", file=sys.stderr)
+    mix = build_mix(args.corpus, args.corpus_queries, args.zipf, args.seed)
+    plan = mix.plan(args.requests, args.seed)
+    distinct = list(dict.fromkeys(plan))
+    print(f"calibrating the {len(distinct)} distinct requests through the library…", file=sys.stderr)
+    expected = calibrate(base_index, mix.params, distinct)
     with Searcher(base_index) as s:
         documents = s.doc_count()
+    asked = Counter(plan)
+    counts = sorted(asked.values(), reverse=True)
 
-    runs = [bench(int(w), args, base_index, expected) for w in args.workers.split(",")]
+    runs = [bench(w, c, args, base_index, mix, plan, expected) for w in workers for c in cache_sizes]
     res = {
         "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "argv": sys.argv[1:],
@@ -489,7 +669,11 @@ def main() -> None:
                     "maxrss_client_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)},
         "config": {"index": str(args.index or "(built from the corpus)"), "corpus": str(args.corpus),
                    "documents": documents, "requests": args.requests, "clients": args.clients,
-                   "queries": len(QUERIES), "navigation": len(NAVIGATION), "should_match": sum(1 for t in expected.values() if t > 0)},
+                   "queries": len(QUERIES), "navigation": len(NAVIGATION), "should_match": sum(1 for t in expected.values() if t > 0),
+                   "mix": {"handwritten": mix.handwritten, "corpus": mix.corpus, "zipf": mix.zipf, "seed": args.seed,
+                           "distinct_in_plan": len(distinct), "top10_share": round(sum(counts[:10]) / len(plan), 3),
+                           "asked_once": sum(1 for n in counts if n == 1),
+                           "top10": [[n, k] for n, k in asked.most_common(10)]}},
         "expected_totals": expected,
         "runs": runs,
         "note": args.note,

@@ -361,8 +361,11 @@ def test_health(client, searcher):
         "analysis_version": ANALYSIS_VERSION,
         "analysis_current": True,
         "version": r.json()["version"],
+        "cache": r.json()["cache"],
     }
     assert r.json()["documents"] == 7
+    cache = r.json()["cache"]
+    assert cache["size"] == 1024 and 0 <= cache["entries"] <= cache["misses"]  # the default size
 
 
 def test_openapi_documents_typed_responses(client):
@@ -487,6 +490,125 @@ def test_the_service_follows_index_updates(tmp_path, corpus_dir):
         assert c.get("/v1/bulletins/new").status_code == 200
 
 
+# --- the search cache ------------------------------------------------------------------------------
+
+
+def cache_stats(c: TestClient) -> dict:
+    return c.get("/v1/health").json()["cache"]
+
+
+def test_a_repeated_search_is_answered_from_the_cache(index, searcher):
+    with TestClient(create_app(index, cache_size=2)) as c:
+        params = {"q": "Kết luận 21", "facets": "year,cites"}
+        first = c.get("/v1/search", params=params)
+        assert first.status_code == 200 and first.headers["x-bantin-cache"] == "miss"
+        again = c.get("/v1/search", params=params)
+        assert again.headers["x-bantin-cache"] == "hit"
+        assert again.content == first.content and again.headers["content-type"] == first.headers["content-type"]
+        assert cache_stats(c) == {"size": 2, "entries": 1, "hits": 1, "misses": 1}
+        data = again.json()
+        for hit in data["hits"]:
+            assert hit.pop("snippet_html")
+        assert data == json.loads(json.dumps(searcher.search("Kết luận 21", facets=["year", "cites"]).to_dict()))
+
+        # The key is the library call: the same call spelled otherwise is a hit, any other change a miss.
+        assert c.get("/v1/search", params={**params, "facets": ["year", "cites"]}).headers["x-bantin-cache"] == "hit"
+        assert c.get("/v1/search", params={**params, "limit": 10}).headers["x-bantin-cache"] == "hit"  # the default
+        others = ({**params, "limit": 1}, {"q": "kết luận 21", "facets": "year,cites"}, {"q": "Kết luận 21"})
+        for other in others:
+            r = c.get("/v1/search", params=other)
+            assert r.headers["x-bantin-cache"] == "miss" and r.content != first.content, other
+
+        # Two answers kept (the last two), the least recently used one goes first.
+        assert cache_stats(c)["entries"] == 2
+        cache_header = lambda p: c.get("/v1/search", params=p).headers["x-bantin-cache"]  # noqa: E731
+        assert cache_header(others[1]) == "hit"  # now used more recently than others[2]
+        assert cache_header(params) == "miss"  # pushed out by the others; takes the place of others[2]
+        assert [cache_header(others[1]), cache_header(others[2])] == ["hit", "miss"]
+
+        # Errors are not kept: each bad query is read again, and answered the same.
+        bad = [c.get("/v1/search", params={"q": "đảng", "sort": "x"}) for _ in range(2)]
+        assert [r.status_code for r in bad] == [400, 400] and "x-bantin-cache" not in bad[1].headers
+        assert bad[0].json() == bad[1].json()
+
+
+def test_the_cache_never_answers_from_an_old_generation(tmp_path, corpus_dir):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_dir, corpus)
+    ix = tmp_path / "index"
+    build_index(corpus, ix)
+    with TestClient(create_app(ix)) as c:
+        params = {"q": "hội nghị giao ban", "facets": "year"}
+        before = c.get("/v1/search", params=params)
+        assert c.get("/v1/search", params=params).headers["x-bantin-cache"] == "hit"
+        none = {"q": "zorvakin"}
+        assert c.get("/v1/search", params=none).json()["total"] == 0
+        assert c.get("/v1/search", params=none).headers["x-bantin-cache"] == "hit"
+        generation = c.get("/v1/health").json()["generation"]
+
+        (corpus / "new.txt").write_text(
+            bulletin("Hội nghị giao ban zorvakin", 9, "Hội nghị giao ban bàn về khinh khí cầu zorvakin của tỉnh."),
+            encoding="utf-8",
+        )
+        update_index(corpus, ix)  # commits a new generation; the app is not told
+        after = c.get("/v1/search", params=params)
+        assert after.headers["x-bantin-cache"] == "miss"
+        assert after.json()["total"] == before.json()["total"] + 1 and "new" in ids(after.json())
+        assert after.json()["facets"]["year"] != before.json()["facets"]["year"]
+        found = c.get("/v1/search", params=none)
+        assert found.headers["x-bantin-cache"] == "miss" and ids(found.json()) == ["new"]
+        health = c.get("/v1/health").json()
+        assert health["generation"] != generation
+        assert health["cache"]["entries"] == 2  # the new generation's two answers; the old ones are gone
+        again = c.get("/v1/search", params=params)
+        assert again.headers["x-bantin-cache"] == "hit" and again.content == after.content
+
+
+def test_cache_size_0_turns_the_cache_off(index):
+    with TestClient(create_app(index, cache_size=0)) as c:
+        rs = [c.get("/v1/search", params={"q": "đảng viên"}) for _ in range(3)]
+        assert all(r.status_code == 200 and "x-bantin-cache" not in r.headers for r in rs)
+        assert rs[0].content == rs[1].content == rs[2].content
+        assert cache_stats(c) == {"size": 0, "entries": 0, "hits": 0, "misses": 0}
+
+
+def test_bantin_serve_sets_the_cache_size_of_its_workers(index, monkeypatch):
+    from searcher.serve.app import ENV_CACHE_SIZE, ENV_INDEX, app_from_env
+
+    monkeypatch.setenv(ENV_INDEX, str(index))
+    for given, size in (("0", 0), ("3", 3), ("", 1024)):
+        monkeypatch.setenv(ENV_CACHE_SIZE, given)
+        with TestClient(app_from_env()) as c:
+            assert cache_stats(c)["size"] == size
+            r = c.get("/v1/search", params={"q": "đảng"})
+            assert ("x-bantin-cache" in r.headers) == (size > 0)
+    r = CliRunner().invoke(main, ["serve", "--index", str(index), "--cache-size", "-1"])
+    assert r.exit_code == 2 and "--cache-size" in r.output
+    assert "--cache-size" in CliRunner().invoke(main, ["serve", "--help"]).output
+
+
+def test_search_answers_are_what_the_response_model_documents(client):
+    """The answers are written once by the standard library's encoder; they still parse as
+    SearchOut and come out of it unchanged (the keys the library gives, nothing else)."""
+    from searcher.serve.schemas import SearchOut
+
+    for params in (
+        {"q": "Kết luận 21", "facets": "year,month,source,author,cites"},
+        {"year": 2022, "sort": "oldest"},  # listed by date: score 0.0
+        {"q": "zorvakin"},
+        {"q": "mã alert"},
+    ):
+        r = client.get("/v1/search", params=params)
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+        data = r.json()
+        assert SearchOut.model_validate(data).model_dump(mode="json", exclude_unset=True) == data
+        assert all(isinstance(h["score"], float) for h in data["hits"])
+        assert r.content == json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()  # compact UTF-8
+    schema = client.get("/v1/openapi.json").json()["paths"]["/v1/search"]["get"]["responses"]["200"]
+    assert schema["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SearchOut"}
+    assert schema["headers"]["X-Bantin-Cache"]["schema"]["enum"] == ["hit", "miss"]
+
+
 # --- unexpected errors ---------------------------------------------------------------------------
 
 
@@ -531,6 +653,9 @@ def test_search_page_states(client):
     assert none.status_code == 200 and "Không tìm thấy bản tin nào" in results(none.text)
     ref = client.get("/", params={"q": "Kết luận 99"})
     assert "Không có bản tin nào trích dẫn văn bản này" in results(ref.text)
+    refs = client.get("/", params={"q": "Kết luận số 21 doanh nghiệp"})  # cited, but not with "doanh nghiệp"
+    assert "đây là những bản tin trích dẫn nó" in refs.text
+    assert client.get("/v1/search", params={"q": "Kết luận số 21 doanh nghiệp"}).json()["mode"] == "refs"
     bad = client.get("/", params={"q": "!!!"})
     assert bad.status_code == 400 and "Truy vấn không hợp lệ" in results(bad.text)
     negative = client.get("/", params={"offset": -1, "q": "đảng"})

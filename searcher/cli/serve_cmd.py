@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from ..serve.cache import DEFAULT_SIZE
 from .common import USAGE, BantinCliError, handle_errors, index_option, stderr_console
 
 
@@ -80,6 +81,15 @@ def _check_port(host: str, port: int) -> None:
     help="Let pages from this one origin call the API (CORS is off without it).",
 )
 @click.option(
+    "--cache-size",
+    type=click.IntRange(0, 1_000_000),
+    default=DEFAULT_SIZE,
+    show_default=True,
+    metavar="N",
+    help="Search answers each worker keeps for repeated requests (0: no cache). "
+    "An index update is never answered from it.",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     default="info",
@@ -88,13 +98,21 @@ def _check_port(host: str, port: int) -> None:
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log one line per request.")
 @handle_errors
 def serve_cmd(
-    index_dir: Path, host: str, port: int, workers: int, cors_origin: str | None, log_level: str, access_log: bool
+    index_dir: Path,
+    host: str,
+    port: int,
+    workers: int,
+    cors_origin: str | None,
+    cache_size: int,
+    log_level: str,
+    access_log: bool,
 ) -> None:
     """Serve the JSON API (/v1/…) and the search page (/) over HTTP.
 
     The server follows the index: after `bantin index` commits, every worker
     answers from the new generation, with no restart.  Started before the
-    index exists, it answers 503 until one is built.
+    index exists, it answers 503 until one is built.  Each worker keeps the
+    answers to the last --cache-size searches of the live index generation.
 
     \b
     API: GET /v1/search?q=…&limit=&offset=&sort=relevance|newest|oldest
@@ -110,7 +128,8 @@ def serve_cmd(
             f'`bantin serve` needs the serve extra ({e.name} is missing): pip install "bantin[serve]"', USAGE
         ) from None
     from ..layout import current_token
-    from ..serve.app import ENV_CORS, ENV_INDEX
+    from ..serve.app import ENV_CACHE_SIZE, ENV_CORS, ENV_INDEX
+    from ..serve.tcp import HTTP_PROTOCOL
 
     err = stderr_console()
     index_dir = index_dir.resolve()
@@ -121,6 +140,7 @@ def serve_cmd(
     _check_port(host, port)
     # The workers are new processes: they read their settings from the environment.
     os.environ[ENV_INDEX] = str(index_dir)
+    os.environ[ENV_CACHE_SIZE] = str(cache_size)
     if cors_origin:
         os.environ[ENV_CORS] = cors_origin
     else:
@@ -136,4 +156,5 @@ def serve_cmd(
         h11_max_incomplete_event_size=64 * 1024,  # let a long query reach the app's own 414 check
         timeout_graceful_shutdown=10,
         server_header=False,
+        http=HTTP_PROTOCOL,  # Nagle off on every connection, also with --workers (searcher/serve/tcp.py)
     )

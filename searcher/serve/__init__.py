@@ -3,7 +3,8 @@
 A thin layer: every answer is what :class:`searcher.Searcher` returns, shaped as
 the CLI's ``--json`` shapes it (plus ``snippet_html``, the highlighted snippet
 ready for a page).  Each server process holds one ``Searcher``, opened on first
-need and following the index's live generation by itself.
+need and following the index's live generation by itself, and a cache of recent
+``/v1/search`` answers keyed by that generation (:mod:`searcher.serve.cache`).
 
 Needs the ``serve`` extra (FastAPI, uvicorn, Jinja2): ``pip install "bantin[serve]"``.
 """

@@ -13,6 +13,7 @@ corrupt, 500 anything unexpected (logged here, not shown).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -42,9 +43,11 @@ from ..errors import (
 from ..models import SearchResult
 from ..schema import ANALYSIS_VERSION
 from ..search import Searcher
+from .cache import DEFAULT_SIZE, ResponseCache, search_key
 from .highlight import snippet_html
 from .schemas import (
     MAX_QUERY,
+    CacheOut,
     DocumentOut,
     ErrorOut,
     HealthOut,
@@ -66,6 +69,8 @@ log = logging.getLogger("bantin.serve")
 
 ENV_INDEX = "BANTIN_INDEX"
 ENV_CORS = "BANTIN_CORS_ORIGIN"
+ENV_CACHE_SIZE = "BANTIN_CACHE_SIZE"
+CACHE_HEADER = "X-Bantin-Cache"  # "hit" or "miss" on /v1/search answers while the cache is on
 
 MAX_URL_BYTES = 24 * 1024  # path + query: a 2,000-character query with diacritics, percent-encoded, fits
 MAX_BODY_BYTES = 16 * 1024  # no endpoint reads a body
@@ -100,6 +105,14 @@ _PAGE_ERRORS = {
     405: "Không hỗ trợ yêu cầu này",
     503: "Chỉ mục chưa sẵn sàng, xin thử lại sau",
     500: "Đã có lỗi, xin thử lại sau",
+}
+
+_CACHE_HEADER_DOC = {
+    CACHE_HEADER: {
+        "description": '"hit": answered from this worker\'s cache (same index generation, same parameters); '
+        '"miss": searched.  Absent when the cache is off (`bantin serve --cache-size 0`).',
+        "schema": {"type": "string", "enum": ["hit", "miss"]},
+    }
 }
 
 _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -139,15 +152,36 @@ class SearcherSlot:
 # --- shaping library results --------------------------------------------------------------
 
 
-def search_out(res: SearchResult) -> SearchOut:
+def search_dict(res: SearchResult) -> dict[str, Any]:
     """The library's result as the API returns it: ``to_dict()`` plus ``snippet_html`` per hit."""
     d = res.to_dict()
     for hit, h in zip(res.hits, d["hits"]):
+        h["score"] = float(h["score"])  # as SearchOut types it: 0.0, not 0, when listed by date
         h["snippet_html"] = snippet_html(hit.snippet, hit.highlights)
-    return SearchOut.model_validate(d)
+    return d
 
 
-def health_out(s: Searcher) -> HealthOut:
+def search_out(res: SearchResult) -> SearchOut:
+    """:func:`search_dict` as a model (for the pages)."""
+    return SearchOut.model_validate(search_dict(res))
+
+
+def json_bytes(value: Any) -> bytes:
+    """Compact UTF-8 JSON, as FastAPI writes a response model."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def search_json(res: SearchResult) -> bytes:
+    """The body of a ``/v1/search`` answer: :func:`search_dict` encoded once.
+
+    The same JSON as ``search_out(res)`` dumped by FastAPI's response model
+    (``exclude_unset``: the keys the library gives), without validating the
+    library's own output again on every request; the tests hold the two equal.
+    """
+    return json_bytes(search_dict(res))
+
+
+def health_out(s: Searcher, cache: ResponseCache) -> HealthOut:
     gen = s.generation
     try:
         meta = layout.read_json(s.root / gen / layout.META)
@@ -161,6 +195,7 @@ def health_out(s: Searcher) -> HealthOut:
         analysis_version=version,
         analysis_current=version == ANALYSIS_VERSION,
         version=__version__,
+        cache=CacheOut(**cache.stats()),
     )
 
 
@@ -283,13 +318,18 @@ class Guard:
 SEARCH_THREADS = 2  # per worker process: one searching while another's response is written
 
 
-def create_app(index_dir: str | os.PathLike[str] = "index", *, cors_origin: str | None = None) -> FastAPI:
+def create_app(
+    index_dir: str | os.PathLike[str] = "index", *, cors_origin: str | None = None, cache_size: int = DEFAULT_SIZE
+) -> FastAPI:
     """The service over the index at ``index_dir`` (which may not exist yet).
 
     ``cors_origin`` (e.g. ``"https://example.org"``) lets that one site call
     the API from its pages; without it, no CORS header is sent.
+    ``cache_size``: answers of ``/v1/search`` kept per process
+    (:class:`~searcher.serve.cache.ResponseCache`); 0 turns the cache off.
     """
     slot = SearcherSlot(Path(index_dir))
+    cache = ResponseCache(cache_size)
     pages = _Pages()
 
     @asynccontextmanager
@@ -315,6 +355,7 @@ def create_app(index_dir: str | os.PathLike[str] = "index", *, cors_origin: str 
         lifespan=lifespan,
     )
     app.state.slot = slot
+    app.state.cache = cache
     if cors_origin:
         app.add_middleware(CORSMiddleware, allow_origins=[cors_origin], allow_methods=["GET", "HEAD"], max_age=600)
     app.add_middleware(Guard)
@@ -358,20 +399,35 @@ def create_app(index_dir: str | os.PathLike[str] = "index", *, cors_origin: str 
 
     # -- JSON API -------------------------------------------------------------------
 
+    def search_answer(query: str, kwargs: dict[str, Any]) -> bytes:
+        return search_json(slot.get().search(query, **kwargs))
+
     @app.get(
         "/v1/search",
-        response_model=SearchOut,
-        response_model_exclude_unset=True,  # facets: only those asked for, as the library gives them
-        responses=_ERROR_RESPONSES,
+        response_model=SearchOut,  # documents the answer, written by search_json
+        responses={**_ERROR_RESPONSES, 200: {"headers": _CACHE_HEADER_DOC}},
         tags=["search"],
     )
-    def api_search(params: Annotated[SearchParams, Query()]) -> SearchOut:
+    async def api_search(params: Annotated[SearchParams, Query()]) -> Response:
         """Ranked bulletins for a query (as `bantin search --json`), with `snippet_html` per hit.
 
         Filters (`year`, `since`, `until`, `source`, `author`, `cites`) combine with AND; several
         values of one filter with OR.  With a filter, `q` may be empty: the matching bulletins
         are listed newest first.  `facets` counts every match, not only the returned hits."""
-        return search_out(slot.get().search(params.q, **params.library_kwargs()))
+        query, kwargs = params.q, params.library_kwargs()
+        # The live generation and the look-up, in one step on the event loop (no other request
+        # runs in between): the cache only ever moves on to a newer generation.
+        generation = layout.current_token(slot.root) if cache.enabled else None
+        if generation is None:  # no cache, or no index (the search below answers 503)
+            body = await anyio.to_thread.run_sync(search_answer, query, kwargs)
+            return Response(body, media_type="application/json")
+        key = search_key(query, kwargs)
+        cached = cache.get(generation, key)
+        if cached is not None:  # answered on the event loop: no search thread needed
+            return Response(cached, media_type="application/json", headers={CACHE_HEADER: "hit"})
+        body = await anyio.to_thread.run_sync(search_answer, query, kwargs)
+        cache.put(generation, key, body)
+        return Response(body, media_type="application/json", headers={CACHE_HEADER: "miss"})
 
     @app.get(
         "/v1/bulletins/{doc_id:path}",
@@ -392,7 +448,7 @@ def create_app(index_dir: str | os.PathLike[str] = "index", *, cors_origin: str 
     @app.get("/v1/health", response_model=HealthOut, responses=_ERROR_RESPONSES, tags=["health"])
     def api_health() -> HealthOut:
         """The index this process serves; 503 while there is none."""
-        return health_out(slot.get())
+        return health_out(slot.get(), cache)
 
     # -- pages ----------------------------------------------------------------------
 
@@ -427,5 +483,10 @@ def create_app(index_dir: str | os.PathLike[str] = "index", *, cors_origin: str 
 
 
 def app_from_env() -> FastAPI:
-    """The app factory ``bantin serve`` gives uvicorn: index and CORS origin from the environment."""
-    return create_app(os.environ.get(ENV_INDEX) or "index", cors_origin=os.environ.get(ENV_CORS) or None)
+    """The app factory ``bantin serve`` gives uvicorn: index, CORS origin and cache size from the environment."""
+    size = os.environ.get(ENV_CACHE_SIZE)
+    return create_app(
+        os.environ.get(ENV_INDEX) or "index",
+        cors_origin=os.environ.get(ENV_CORS) or None,
+        cache_size=int(size) if size else DEFAULT_SIZE,
+    )

@@ -209,6 +209,7 @@ class SearchOut(_Mirror):
     sort: str = Field(description='"relevance", "newest" or "oldest": the order the hits are in.')
     mode: str = Field(
         description='"all" (every word), "best" (best match for long questions), "ref" (nothing cites it), '
+        '"refs" (the bulletins citing it, none of which has every other word), '
         '"browse" (no query words: filters alone, by date).'
     )
     notice: str | None
@@ -250,6 +251,15 @@ class RefCountOut(_Mirror):
     bulletins: int
 
 
+class CacheOut(BaseModel):
+    """This worker process's cache of ``/v1/search`` answers (each worker has its own)."""
+
+    size: int = Field(description="Answers it keeps at most (`bantin serve --cache-size`); 0: the cache is off.")
+    entries: int = Field(description="Answers it holds now, all of the live generation.")
+    hits: int = Field(description="Searches answered from it since the process started.")
+    misses: int = Field(description="Searches it did not hold, run through the library.")
+
+
 class HealthOut(BaseModel):
     status: str = Field(description='"ok"')
     generation: str = Field(description="The live index generation this process reads.")
@@ -257,6 +267,7 @@ class HealthOut(BaseModel):
     analysis_version: str = Field(description="The analysis version the index was built with.")
     analysis_current: bool = Field(description="False: the next `bantin index` rebuilds with the current rules.")
     version: str = Field(description="bantin's version.")
+    cache: CacheOut
 
 
 class ErrorBody(BaseModel):
