@@ -172,20 +172,25 @@ def in_context(
 
     A correctable syllable no bulletin holds beside any of its neighbours, as
     typed, may be a slip.  Its nearest syllables (one letter edit, any tone or
-    mark: :meth:`searcher.spelling.SpellIndex.near`) are tried in its place
-    and weighed by the odds the neighbours give them against what was typed:
-    the product over the neighbours of (pairs with the candidate + 1) / (pairs
-    with the typed syllable + 1).
+    mark: :meth:`searcher.spelling.SpellIndex.near`) are tried in its place:
 
-    * An unknown syllable ("nght", "ếc") takes the candidates beside at least
-      one neighbour.
-    * A syllable the corpus holds ("hải" for "phải") takes only candidates
-      beside *every* neighbour, with odds of at least :data:`REAL_WORD_ODDS`:
-      a real word is rarely a slip, so the text around it must say so.
+    * an unknown syllable ("nght", "ếc"), or one so rare that a candidate is
+      :data:`RARE_RATIO` times more frequent, takes candidates seen beside at
+      least one neighbour;
+    * a syllable the corpus holds ("hải" for "phải") takes only candidates
+      seen beside *every* neighbour, and, at either end of the run (one
+      neighbour), seen beside it at least :data:`REAL_WORD_ODDS` - 1 times: a
+      real word is rarely a slip, so the text around it must say so.
 
-    One position is corrected at a time, the one with the best odds first, and
-    its neighbours are then judged against its correction: in "tương ai xán"
-    the slip is "ai" (lai), not the words beside it.  Up to
+    Candidates beside more neighbours come first, then by a bigram noisy
+    channel: P(cand) P(left | cand) P(right | cand), estimated from the pair
+    and syllable counts (+1 each), times :data:`SLIP_ODDS` to the power of
+    minus the slip's cost (:func:`searcher.spelling.distance`).
+
+    One position is corrected at a time (one unseen on both sides before one
+    at an end, an unknown syllable before a known one, then the likeliest),
+    and its neighbours are then judged against its correction: in "tương ai
+    xán" the slip is "ai" (lai), not the words beside it.  Up to
     :data:`MAX_CONTEXT_ALTERNATIVES` candidates per position, each at
     :data:`CONTEXT_WEIGHT`.  Text copied from a bulletin never triggers this:
     its own pairs are in the index.
