@@ -243,7 +243,7 @@ def main() -> None:
     corpus = prepare(args.work, args.n)
     print(f"  {corpus['docs']:,} articles, {corpus['mb']:.1f} MB", file=sys.stderr, flush=True)
     res = {
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": "{cores} cores, {cpu}, {ram_gb} GB RAM, Python {python}".format(**B.machine()),
         "command": "python benchmarks/bench_whole_corpus.py" + (f" --n {args.n}" if args.n else ""),
         "corpus": corpus,

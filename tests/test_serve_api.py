@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -361,6 +362,7 @@ def test_health(client, searcher):
         "analysis_version": ANALYSIS_VERSION,
         "analysis_current": True,
         "version": r.json()["version"],
+        "worker": os.getpid(),  # the test client runs the app in this process
         "cache": r.json()["cache"],
     }
     assert r.json()["documents"] == 7

@@ -9,6 +9,7 @@ answering, an element appearing); nothing is timed.  Traffic goes to 127.0.0.1 o
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -472,3 +473,25 @@ def test_filters_work_without_javascript(browser_without_js, site, seed_ids):
     wait(driver, lambda d: "cites=" in d.find_element(By.ID, "results").get_attribute("data-state"), "a cites filter")
     assert driver.find_element(By.CSS_SELECTOR, "#results .filters a.chip + a.chip")  # year and the cited document
 
+
+def test_two_workers_share_the_connections(tmp_path, corpus_dir):
+    """Each worker accepts its own connections (SO_REUSEPORT): twenty clients
+    connecting at once do not all land on one worker."""
+    build_index(corpus_dir, tmp_path / "index")
+    server = Server(tmp_path / "index", tmp_path / "serve.log", workers=2)
+    try:
+
+        async def connect_all() -> list[int]:  # twenty connections at once, as a load of clients opens them
+            clients = [httpx2.AsyncClient(timeout=30) for _ in range(20)]
+            try:
+                answers = await asyncio.gather(*(c.get(server.url + "/v1/health") for c in clients))
+                return [a.json()["worker"] for a in answers]
+            finally:
+                await asyncio.gather(*(c.aclose() for c in clients))
+
+        workers = asyncio.run(connect_all())
+        assert len(set(workers)) == 2
+        assert min(workers.count(w) for w in set(workers)) >= 2  # spread, not piled on one
+    finally:
+        assert server.stop() == 0, server.log.read_text()
+    assert "Traceback" not in server.log.read_text()

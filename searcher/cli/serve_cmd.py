@@ -130,6 +130,7 @@ def serve_cmd(
     from ..layout import current_token
     from ..serve.app import ENV_CACHE_SIZE, ENV_CORS, ENV_INDEX
     from ..serve.tcp import HTTP_PROTOCOL
+    from ..serve.workers import REUSE_PORT, run_workers
 
     err = stderr_console()
     index_dir = index_dir.resolve()
@@ -145,12 +146,11 @@ def serve_cmd(
         os.environ[ENV_CORS] = cors_origin
     else:
         os.environ.pop(ENV_CORS, None)
-    uvicorn.run(
-        "searcher.serve.app:app_from_env",
+    settings = dict(
+        app="searcher.serve.app:app_from_env",
         factory=True,
         host=host,
         port=port,
-        workers=workers,
         log_level=log_level,
         access_log=access_log,
         h11_max_incomplete_event_size=64 * 1024,  # let a long query reach the app's own 414 check
@@ -158,3 +158,9 @@ def serve_cmd(
         server_header=False,
         http=HTTP_PROTOCOL,  # Nagle off on every connection, also with --workers (searcher/serve/tcp.py)
     )
+    if workers > 1 and REUSE_PORT:
+        # Each worker accepts its own connections (searcher/serve/workers.py).
+        if run_workers(settings, workers) != 0:
+            raise BantinCliError("the server's worker processes kept exiting at start: see the lines above", USAGE)
+        return
+    uvicorn.run(workers=workers, **settings)  # type: ignore[arg-type]

@@ -195,6 +195,7 @@ def health_out(s: Searcher, cache: ResponseCache) -> HealthOut:
         analysis_version=version,
         analysis_current=version == ANALYSIS_VERSION,
         version=__version__,
+        worker=os.getpid(),
         cache=CacheOut(**cache.stats()),
     )
 

@@ -267,6 +267,7 @@ class HealthOut(BaseModel):
     analysis_version: str = Field(description="The analysis version the index was built with.")
     analysis_current: bool = Field(description="False: the next `bantin index` rebuilds with the current rules.")
     version: str = Field(description="bantin's version.")
+    worker: int = Field(description="The process id of the worker that answered (`--workers N`: one of N).")
     cache: CacheOut
 
 
