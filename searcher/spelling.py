@@ -29,7 +29,7 @@ then by document frequency.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from .normalise import fold, has_diacritics, norm_syllable
@@ -203,7 +203,7 @@ class SpellIndex:
         self._build(forms)
 
     @classmethod
-    def from_forms(cls, forms: dict[str, list[tuple[str, int]]]) -> SpellIndex:
+    def from_forms(cls, forms: Mapping[str, list[tuple[str, int]]]) -> SpellIndex:
         """An index over forms already grouped by folded key, such as
         :attr:`searcher.vocab.Vocabulary.syl_forms` (no folding needed)."""
         self = cls.__new__(cls)
