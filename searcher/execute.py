@@ -47,6 +47,7 @@ from .navigation import Columns
 from .sidecar import Sidecar
 
 _STATS_CACHE = 100_000  # (field, term) -> (idf, average length) kept per opened index
+_TERM_CACHE_BYTES = 64 << 20  # scored postings kept during one search (its readings repeat their terms)
 
 # A node goes dense (a bool mask and a float64 score for every document of the
 # segment) only when an OR's postings add up to more than 1/DENSE_SHARE of the
@@ -416,6 +417,9 @@ class QueryExecutor:
         self.bm25f = isinstance(searcher.weighting, scoring.BM25F)
         self.leaves = [_Leaf(s, off, Path(folder)) for s, off in searcher.leaf_searchers()]
         self._stats: dict[tuple[str, bytes], tuple[float, float]] = {}
+        # (segment, field, term) -> its documents and unboosted BM25F scores, read-only, for one search
+        self._scored: dict[tuple[int, str, bytes], tuple[np.ndarray, np.ndarray]] = {}
+        self._scored_bytes = 0
 
     def close(self) -> None:
         for leaf in self.leaves:
@@ -521,22 +525,51 @@ class QueryExecutor:
             btext = field.to_bytes(q.text)
         except ValueError:
             return _EMPTY
+        key = (leaf.offset, q.fieldname, btext)
+        cached = self._scored.get(key)
+        if cached is not None:
+            docs, scores = cached
+            return _Hits(docs, scores * q.boost if q.boost != 1.0 else scores)
         side = leaf.sidecar
         found = None
         if side is not None and self.bm25f and q.fieldname in side.fields:
             found = side.postings(q.fieldname, btext)
         if found is None or not field.scorable:
             return self._by_whoosh(q.matcher(leaf.searcher, leaf.searcher.context()))
+        docs, tf = self._score(q.fieldname, btext, leaf, found)
+        self._keep(key, docs, tf)
+        return _Hits(docs, tf * q.boost if q.boost != 1.0 else tf)
+
+    def forget_terms(self) -> None:
+        """Start a new search: the scored postings kept so far are dropped."""
+        self._scored.clear()
+        self._scored_bytes = 0
+
+    def _keep(self, key: tuple[int, str, bytes], docs: np.ndarray, scores: np.ndarray) -> None:
+        """Remember a term's scored postings until :meth:`forget_terms` (read-only:
+        the readings of one query share them), within :data:`_TERM_CACHE_BYTES`."""
+        size = docs.nbytes + scores.nbytes
+        if self._scored_bytes + size > _TERM_CACHE_BYTES:
+            self._scored.clear()
+            self._scored_bytes = 0
+        docs.setflags(write=False)
+        scores.setflags(write=False)
+        self._scored[key] = (docs, scores)
+        self._scored_bytes += size
+
+    def _score(self, fieldname: str, btext: bytes, leaf: _Leaf, found) -> tuple[np.ndarray, np.ndarray]:
+        """BM25F scores of one term's postings in one segment (boost 1)."""
+        side = leaf.sidecar
         docs, weights = found
         docs = docs.astype(np.intp)
-        idf, avgfl = self._term_stats(q.fieldname, btext)
-        b, k1 = self._bm25_params(q.fieldname)
+        idf, avgfl = self._term_stats(fieldname, btext)
+        b, k1 = self._bm25_params(fieldname)
         # idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl))), computed in place:
         # the same operations in the same order (multiplication and addition commute exactly)
         tf = weights.astype(np.float64)
-        codes = leaf.length_codes(q.fieldname)
+        codes = leaf.length_codes(fieldname)
         if codes is None:
-            den = side.lengths(q.fieldname)[docs]
+            den = side.lengths(fieldname)[docs]
             den *= b
             den /= avgfl
             den += 1 - b
@@ -551,9 +584,7 @@ class QueryExecutor:
         tf *= k1 + 1
         tf /= den
         tf *= idf
-        if q.boost != 1.0:
-            tf *= q.boost
-        return _Hits(docs, tf)
+        return docs, tf
 
     def _term_stats(self, fieldname: str, btext: bytes) -> tuple[float, float]:
         """whoosh's idf and average field length, from the whole index (as BM25FScorer)."""
