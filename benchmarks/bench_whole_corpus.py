@@ -192,6 +192,8 @@ def write_report(path: Path, res: dict) -> None:
         "",
         f"Corpus: {res['corpus']['docs']:,} articles, {res['corpus']['mb']:.1f} MB of text (titles and bodies).",
         "",
+        *([f"The build figures are those of the run of {res['built']} (`--reuse-build`): the index was reused.", ""]
+          if res.get("built") else []),
         "| build | value |",
         "|---|---:|",
         f"| wall time | {b['seconds']:.0f} s ({b['seconds'] / 60:.1f} min) |",
@@ -228,6 +230,8 @@ def main() -> None:
     ap.add_argument("--procs", type=int, default=None, help="worker processes (default: every core)")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bantin-whole-corpus")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "bench_whole_corpus.md")
+    ap.add_argument("--reuse-build", action="store_true",
+                    help="keep the index in --work and the build figures of the last report; measure queries again")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.phase:
@@ -251,7 +255,12 @@ def main() -> None:
         "procs": args.procs or "every core",
     }
     extra = {"procs": args.procs} if args.procs else {}
-    res["build"] = _phase(args, "build", **extra)
+    if args.reuse_build:
+        last = json.loads(args.out.with_suffix(".json").read_text(encoding="utf-8"))
+        res["build"], res["built"] = last["build"], last["date"]
+        res["command"] += " --reuse-build"
+    else:
+        res["build"] = _phase(args, "build", **extra)
     res["queries"] = _phase(args, "queries")
     res["cold"] = cold(args.work)
     args.out.parent.mkdir(parents=True, exist_ok=True)
