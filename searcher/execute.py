@@ -48,6 +48,7 @@ from .sidecar import Sidecar
 
 _STATS_CACHE = 100_000  # (field, term) -> (idf, average length) kept per opened index
 _TERM_CACHE_BYTES = 64 << 20  # scored postings kept during one search (its readings repeat their terms)
+_TERM_CACHE_MIN = 512  # ... of terms in at least this many documents of a segment
 
 # A node goes dense (a bool mask and a float64 score for every document of the
 # segment) only when an OR's postings add up to more than 1/DENSE_SHARE of the
@@ -537,6 +538,10 @@ class QueryExecutor:
         if found is None or not field.scorable:
             return self._by_whoosh(q.matcher(leaf.searcher, leaf.searcher.context()))
         docs, tf = self._score(q.fieldname, btext, leaf, found)
+        if len(docs) < _TERM_CACHE_MIN:  # cheaper to read again than to keep
+            if q.boost != 1.0:
+                tf *= q.boost
+            return _Hits(docs, tf)
         self._keep(key, docs, tf)
         return _Hits(docs, tf * q.boost if q.boost != 1.0 else tf)
 
