@@ -72,6 +72,9 @@ from pathlib import Path
 
 import httpx2
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_index import link_copy_index  # noqa: E402  (a clone with hard-linked generation files)
+
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
 TOKEN = "zorvakin"  # a made-up word: only the bulletins the mid-run update adds hold it
@@ -223,17 +226,6 @@ def build_mix(corpus: Path, n_corpus: int = 3000, zipf: float = 0.9, seed: int =
 
 
 # --- the index and the changed corpus ------------------------------------------------------------
-
-
-def link_copy_index(src: Path, dst: Path) -> None:
-    """A clone whose (immutable) generation files are hard links; CURRENT and LOCK are its own."""
-    shutil.rmtree(dst, ignore_errors=True)
-    shutil.copytree(src, dst, copy_function=os.link)
-    for name in ("LOCK", "CURRENT"):
-        if (dst / name).exists():
-            data = (dst / name).read_bytes()
-            (dst / name).unlink()
-            (dst / name).write_bytes(data)
 
 
 def changed_corpus(corpus: Path, dst: Path) -> dict:

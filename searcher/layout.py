@@ -168,6 +168,8 @@ def fix_modes(path: Path) -> None:
 def current_generation(root: Path) -> Generation:
     """The live generation, or a typed error that says what to do."""
     root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise IndexMissingError(f"'{root}' is a file, not an index folder: give --index a folder")
     if not root.is_dir():
         raise IndexMissingError(f"no index at '{root}': build it with `bantin index --index {root}`")
     pointer = root / CURRENT

@@ -220,10 +220,10 @@ class Syl:
         as typed, or, for one the corpus does not hold, each of its corrections
         (the neighbours in the text pick the right one); a known syllable its
         neighbours contradict tries both."""
+        if not self.corrected:
+            return [(self.norm, self.fold, 1.0)]
         typed = [] if self.unknown else [(self.norm, self.fold, 1.0)]
-        if self.corrected:
-            return typed + [(a, fold(a), w) for a, w in self.alternatives]
-        return typed or [(self.norm, self.fold, 1.0)]
+        return typed + [(a, fold(a), w) for a, w in self.alternatives]
 
 
 @dataclass

@@ -404,9 +404,10 @@ class Searcher:
                     if m.total:
                         mode = "refs"
                         notice = f"no bulletin citing {labels} has every other word: showing those that cite it"
-            if mode != "all" or (plan.needs_ref and m.total > 0):
-                pass  # the bulletins citing the document are the answer, however few
-            elif p.sort == "relevance" and (
+            # Settled: a notice was given, the bulletins citing a reference are the
+            # answer however few, or a date order leaves no room for best match.
+            settled = mode != "all" or (plan.needs_ref and m.total > 0) or p.sort != "relevance"
+            if not settled and (
                 (plan.question and self._echoes(ev, plan, m, p) < p.limit)
                 or (m.total == 0 and plan.units >= 2)
                 or (

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import write_jsonl
 
 from searcher import Searcher, build_index, update_index
 from searcher.cli import main
@@ -22,16 +23,16 @@ RECORDS = [
 ]
 
 
+def searcher_over(tmp_path_factory, name: str, records: list[dict]) -> Searcher:
+    """A searcher over a fresh index of ``records`` (a one-file JSONL corpus)."""
+    corpus = write_jsonl(tmp_path_factory.mktemp(name) / "corpus" / "r.jsonl", records).parent
+    build_index(corpus, corpus.parent / "index")
+    return Searcher(corpus.parent / "index")
+
+
 @pytest.fixture(scope="module")
 def s(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("forgiving") / "corpus"
-    corpus.mkdir()
-    with open(corpus / "r.jsonl", "w", encoding="utf-8") as f:
-        for r in RECORDS:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    index = corpus.parent / "index"
-    build_index(corpus, index)
-    with Searcher(index) as searcher:
+    with searcher_over(tmp_path_factory, "forgiving", RECORDS) as searcher:
         yield searcher
 
 
@@ -156,14 +157,7 @@ CONTEXT_RECORDS = [
 
 @pytest.fixture(scope="module")
 def ctx(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("context") / "corpus"
-    corpus.mkdir()
-    with open(corpus / "r.jsonl", "w", encoding="utf-8") as f:
-        for r in CONTEXT_RECORDS:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    index = corpus.parent / "index"
-    build_index(corpus, index)
-    with Searcher(index) as searcher:
+    with searcher_over(tmp_path_factory, "context", CONTEXT_RECORDS) as searcher:
         yield searcher
 
 

@@ -751,7 +751,7 @@ def test_item09_index_that_is_a_file_exits_3_for_readers(tmp_path, command):
     a_file.write_text("not an index", encoding="utf-8")
     args = [c.replace("{missing}", str(tmp_path / "no-corpus")) for c in command]
     line = assert_one_line_error(run(*args, "--index", str(a_file)), Exit.INDEX_MISSING)
-    assert str(a_file) in line
+    assert str(a_file) in line and "is a file, not an index folder" in line
     assert a_file.read_text(encoding="utf-8") == "not an index"
 
 
