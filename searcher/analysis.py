@@ -45,6 +45,7 @@ __all__ = [
     "pair_fold_analyzer",
     "ref_analyzer",
     "Analysed",
+    "syllable_forms",
     "title_fields",
     "body_fields",
     "word_counts",
@@ -291,6 +292,13 @@ def _forms(raw: str) -> tuple[str, str]:
     norm = norm_syllable(raw)
     forms = _FORMS[raw] = (norm, fold(norm))
     return forms
+
+
+def syllable_forms(raw: str) -> tuple[str, str]:
+    """``(norm_syllable(raw), fold of it)`` for a syllable as written, from the
+    cache the index pass fills: the snippets read text with it too."""
+    got = _FORMS.get(raw)
+    return got if got is not None else _forms(raw)
 
 
 def _syllable_pass(text: str, pairs: bool) -> tuple[dict, dict, dict, dict]:

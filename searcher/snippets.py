@@ -8,9 +8,11 @@ segmentation runs per hit.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .normalise import SYLLABLE_RE, fold, norm_syllable
+from .analysis import syllable_forms
+from .normalise import SYLLABLE_RE, fold
 
 SNIPPET_CHARS = 240
 _GAP_JOIN = re.compile(r"[\s\-]{1,3}")
@@ -23,6 +25,19 @@ class Terms:
     norms: frozenset[str]
     folds: frozenset[str]
     ref_keys: frozenset[str] = frozenset()
+
+
+_SYLLABLE_CHAR = re.compile(r"[^\W_]")
+
+
+def _occurrences(text: str, raw: str) -> Iterator[tuple[int, int]]:
+    """Where ``raw`` stands as a whole :data:`SYLLABLE_RE` token of ``text``."""
+    n, end = len(raw), len(text)
+    i = text.find(raw)
+    while i >= 0:
+        if (i == 0 or not _SYLLABLE_CHAR.match(text, i - 1)) and (i + n == end or not _SYLLABLE_CHAR.match(text, i + n)):
+            yield i, i + n
+        i = text.find(raw, i + n)
 
 
 def match_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
@@ -39,10 +54,12 @@ def match_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
             if terms.ref_keys.intersection(ref.keys()):
                 ref_spans.append((ref.start, ref.end))
     spans = list(ref_spans)
-    for m in SYLLABLE_RE.finditer(text):
-        n = norm_syllable(m.group())
-        if (n in terms.norms or fold(n) in terms.folds) and not any(a <= m.start() < b for a, b in ref_spans):
-            spans.append((m.start(), m.end()))
+    norms, folds = terms.norms, terms.folds
+    # Each distinct syllable is read once; only the matching ones are then located.
+    for raw in set(SYLLABLE_RE.findall(text)):
+        n, f = syllable_forms(raw)
+        if n in norms or f in folds:
+            spans.extend(s for s in _occurrences(text, raw) if not any(a <= s[0] < b for a, b in ref_spans))
     spans.sort()
     merged: list[tuple[int, int]] = []
     for a, b in spans:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 
 import pytest
@@ -16,8 +17,9 @@ import pytest
 from searcher import Searcher
 from searcher.errors import BantinError, DocumentNotFound, QueryError
 from searcher.models import Hit, SearchResult
-from searcher.normalise import clean_text, fold, norm_syllable, syllables
+from searcher.normalise import SYLLABLE_RE, clean_text, fold, norm_syllable, syllables
 from searcher.refs import find_refs
+from searcher.snippets import Terms, match_spans
 
 KL21_QUERIES = ["Kết luận 21", "ket luan 21", "KẾT LUẬN 21", "Kết luận số 21", "KL 21", "21-KL/TW"]
 
@@ -172,6 +174,43 @@ def test_highlights_point_at_query_terms(s, query):
             assert syls <= terms or is_ref, (h.id, text)
             marked_somewhere = True
     assert marked_somewhere
+
+
+def _spans_token_by_token(text: str, terms) -> list[tuple[int, int]]:
+    """The oracle: every syllable token of ``text`` read on its own (what the index pass does)."""
+    hits = [
+        (m.start(), m.end())
+        for m in SYLLABLE_RE.finditer(text)
+        if norm_syllable(m.group()) in terms.norms or fold(norm_syllable(m.group())) in terms.folds
+    ]
+    merged: list[tuple[int, int]] = []
+    for a, b in hits:
+        if merged and re.fullmatch(r"[\s\-]{1,3}", text[merged[-1][1] : a]):
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
+
+
+TRICKY_TEXTS = [
+    "an Thanh an, an_an 2an an2 an",  # "an" inside words, beside "_" and digits, at both ends
+    "Kết luận KẾT LUẬN kết-luận kết  -  luận kếtluận",
+    "hoà hòa HOÀ Hoà\u00a0bình, Đảng \u00d0ảng",
+]
+
+
+@pytest.mark.parametrize("words", ["an", "kết luận", "ket luan", "hoà bình", "đảng viên"])
+def test_snippet_matches_are_the_syllables_the_index_reads(docs, words):
+    terms = Terms(
+        frozenset(norm_syllable(w) for w in words.split()), frozenset(fold(norm_syllable(w)) for w in words.split())
+    )
+    texts = TRICKY_TEXTS + [clean_text(d.body) for d in docs.values()]
+    found = 0
+    for text in texts:
+        expected = _spans_token_by_token(text, terms)
+        assert match_spans(text, terms) == expected, text[:60]
+        found += len(expected)
+    assert found
 
 
 def test_stored_reference_spans_are_exact(s, docs):
