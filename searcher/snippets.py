@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .analysis import syllable_forms
 from .normalise import SYLLABLE_RE, fold
@@ -25,6 +25,19 @@ class Terms:
     norms: frozenset[str]
     folds: frozenset[str]
     ref_keys: frozenset[str] = frozenset()
+    # Syllables as written, already read against these terms: the hits of one search
+    # share most of their words, so each is normalised once per search.
+    _matching: set[str] = field(default_factory=set, compare=False, repr=False)
+    _other: set[str] = field(default_factory=set, compare=False, repr=False)
+
+    def matching(self, raws: set[str]) -> set[str]:
+        """Those of ``raws`` (syllables as written) that match a term."""
+        fresh = raws - self._other
+        fresh -= self._matching
+        for raw in fresh:
+            n, f = syllable_forms(raw)
+            (self._matching if n in self.norms or f in self.folds else self._other).add(raw)
+        return raws & self._matching
 
 
 _SYLLABLE_CHAR = re.compile(r"[^\W_]")
@@ -54,12 +67,9 @@ def match_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
             if terms.ref_keys.intersection(ref.keys()):
                 ref_spans.append((ref.start, ref.end))
     spans = list(ref_spans)
-    norms, folds = terms.norms, terms.folds
     # Each distinct syllable is read once; only the matching ones are then located.
-    for raw in set(SYLLABLE_RE.findall(text)):
-        n, f = syllable_forms(raw)
-        if n in norms or f in folds:
-            spans.extend(s for s in _occurrences(text, raw) if not any(a <= s[0] < b for a, b in ref_spans))
+    for raw in terms.matching(set(SYLLABLE_RE.findall(text))):
+        spans.extend(s for s in _occurrences(text, raw) if not any(a <= s[0] < b for a, b in ref_spans))
     spans.sort()
     merged: list[tuple[int, int]] = []
     for a, b in spans:
