@@ -23,7 +23,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from .normalise import SYLLABLE_RE, fold, norm_syllable
+from .analysis import syllable_forms
+from .normalise import SYLLABLE_RE
 
 RERANK_DEPTH = 30  # candidates re-scored
 SENTENCE_WEIGHT = 0.5  # best sentence's share of the query's IDF mass
@@ -48,8 +49,11 @@ def idf(doc_count: int, doc_freq: int) -> float:
 
 
 def _sentences(body: str, folded: bool) -> list[list[str]]:
-    key = (lambda s: fold(norm_syllable(s))) if folded else norm_syllable
-    return [[key(t) for t in SYLLABLE_RE.findall(sentence)] for sentence in _SENTENCE.split(body)]
+    """The passage's sentences as their syllables' indexed forms (folded ones when ``folded``)."""
+    form = 1 if folded else 0
+    parts = [SYLLABLE_RE.findall(sentence) for sentence in _SENTENCE.split(body)]
+    table = {raw: syllable_forms(raw)[form] for raw in set().union(*parts)}  # each distinct syllable once
+    return [[table[t] for t in toks] for toks in parts]
 
 
 def best_sentence_coverage(sentences: list[list[str]], weights: dict[str, float]) -> float:
@@ -59,10 +63,28 @@ def best_sentence_coverage(sentences: list[list[str]], weights: dict[str, float]
 
 def best_window_coverage(sentences: list[list[str]], weights: dict[str, float]) -> float:
     """Largest IDF mass of distinct query terms inside a window of WINDOW syllables."""
-    flat = [t for toks in sentences for t in toks]
+    # Only the syllables that are query terms matter: each window takes those in its span.
+    at: list[int] = []
+    terms: list[str] = []
+    pos = 0
+    for toks in sentences:
+        for t in toks:
+            if t in weights:
+                at.append(pos)
+                terms.append(t)
+            pos += 1
     best = 0.0
-    for i in range(0, max(1, len(flat) - WINDOW + 1), WINDOW_STEP):
-        best = max(best, sum(weights[t] for t in set(flat[i : i + WINDOW]) & weights.keys()))
+    lo = hi = 0
+    seen = (0, 0)
+    for i in range(0, max(1, pos - WINDOW + 1), WINDOW_STEP):
+        while lo < len(at) and at[lo] < i:
+            lo += 1
+        hi = max(hi, lo)
+        while hi < len(at) and at[hi] < i + WINDOW:
+            hi += 1
+        if (lo, hi) != seen:  # windows holding the same terms score the same
+            seen = (lo, hi)
+            best = max(best, sum(weights[t] for t in set(terms[lo:hi])))
     return best
 
 
