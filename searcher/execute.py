@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +48,7 @@ from .navigation import Columns
 from .sidecar import Sidecar
 
 _STATS_CACHE = 100_000  # (field, term) -> (idf, average length) kept per opened index
-_TERM_CACHE_BYTES = 64 << 20  # scored postings kept during one search (its readings repeat their terms)
-_TERM_CACHE_MIN = 512  # ... of terms in at least this many documents of a segment
+_TERM_CACHE_BYTES = 64 << 20  # scored postings kept, the least recently used dropped first
 
 # A node goes dense (a bool mask and a float64 score for every document of the
 # segment) only when an OR's postings add up to more than 1/DENSE_SHARE of the
@@ -418,8 +418,10 @@ class QueryExecutor:
         self.bm25f = isinstance(searcher.weighting, scoring.BM25F)
         self.leaves = [_Leaf(s, off, Path(folder)) for s, off in searcher.leaf_searchers()]
         self._stats: dict[tuple[str, bytes], tuple[float, float]] = {}
-        # (segment, field, term) -> its documents and unboosted BM25F scores, read-only, for one search
-        self._scored: dict[tuple[int, str, bytes], tuple[np.ndarray, np.ndarray]] = {}
+        # (segment, field, term) -> its documents and unboosted BM25F scores, read-only:
+        # the readings of one query repeat their terms, and queries share common ones.
+        # Valid as long as this generation is open (index-wide statistics never change).
+        self._scored: OrderedDict[tuple[int, str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._scored_bytes = 0
 
     def close(self) -> None:
@@ -527,40 +529,38 @@ class QueryExecutor:
         except ValueError:
             return _EMPTY
         key = (leaf.offset, q.fieldname, btext)
-        cached = self._scored.get(key)
-        if cached is not None:
-            docs, scores = cached
-            return _Hits(docs, scores * q.boost if q.boost != 1.0 else scores)
-        side = leaf.sidecar
-        found = None
-        if side is not None and self.bm25f and q.fieldname in side.fields:
-            found = side.postings(q.fieldname, btext)
-        if found is None or not field.scorable:
-            return self._by_whoosh(q.matcher(leaf.searcher, leaf.searcher.context()))
-        docs, tf = self._score(q.fieldname, btext, leaf, found)
-        if len(docs) < _TERM_CACHE_MIN:  # cheaper to read again than to keep
-            if q.boost != 1.0:
-                tf *= q.boost
-            return _Hits(docs, tf)
-        self._keep(key, docs, tf)
-        return _Hits(docs, tf * q.boost if q.boost != 1.0 else tf)
+        scored = self._scored.get(key)
+        if scored is not None:
+            self._scored.move_to_end(key)
+        else:
+            side = leaf.sidecar
+            found = None
+            if side is not None and self.bm25f and q.fieldname in side.fields:
+                found = side.postings(q.fieldname, btext)
+            if found is not None and field.scorable:
+                scored = self._score(q.fieldname, btext, leaf, found)
+            else:  # a rare term (or another weighting): whoosh scores it, unboosted
+                unboosted = wq.Term(q.fieldname, q.text)
+                hits = self._by_whoosh(unboosted.matcher(leaf.searcher, leaf.searcher.context()))
+                scored = hits.docs, hits.vals
+            scored = self._keep(key, *scored)
+        docs, scores = scored
+        return _Hits(docs, scores * q.boost if q.boost != 1.0 else scores)
 
-    def forget_terms(self) -> None:
-        """Start a new search: the scored postings kept so far are dropped."""
-        self._scored.clear()
-        self._scored_bytes = 0
-
-    def _keep(self, key: tuple[int, str, bytes], docs: np.ndarray, scores: np.ndarray) -> None:
-        """Remember a term's scored postings until :meth:`forget_terms` (read-only:
-        the readings of one query share them), within :data:`_TERM_CACHE_BYTES`."""
+    def _keep(self, key: tuple[int, str, bytes], docs: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Remember a term's scored postings (read-only), within :data:`_TERM_CACHE_BYTES`:
+        the least recently used go first."""
         size = docs.nbytes + scores.nbytes
-        if self._scored_bytes + size > _TERM_CACHE_BYTES:
-            self._scored.clear()
-            self._scored_bytes = 0
+        if size > _TERM_CACHE_BYTES:
+            return docs, scores
+        while self._scored and self._scored_bytes + size > _TERM_CACHE_BYTES:
+            _, (d, v) = self._scored.popitem(last=False)
+            self._scored_bytes -= d.nbytes + v.nbytes
         docs.setflags(write=False)
         scores.setflags(write=False)
         self._scored[key] = (docs, scores)
         self._scored_bytes += size
+        return docs, scores
 
     def _score(self, fieldname: str, btext: bytes, leaf: _Leaf, found) -> tuple[np.ndarray, np.ndarray]:
         """BM25F scores of one term's postings in one segment (boost 1)."""

@@ -323,7 +323,6 @@ class Searcher:
         column_filters = filters.since or filters.until or filters.sources or filters.authors
         keep = (lambda leaf: keep_mask(leaf.columns, filters)) if column_filters else None
         with self._using() as o:
-            o.executor.forget_terms()  # the readings of this query (all, strict, best…) share their terms' scores
             plan = (
                 None if browse else read_query(text, o.vocab, forgiving=bool(correct), pairs=o.searcher.doc_frequency)
             )
