@@ -125,6 +125,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any, cast
 
 from .errors import QueryError
 from .normalise import fold, norm_syllable
@@ -489,6 +490,38 @@ _CODE_ABBREVIATIONS: dict[str, str] = {
 
 # --- patterns (all run on folded text) ----------------------------------------
 
+
+class _LazyPattern:
+    """A regular expression compiled the first time it is used, not at import.
+
+    Importing this module compiles nothing; a text that names no document
+    compiles only the type words.  On first use the module-level name that
+    holds the stand-in is rebound to the compiled pattern, so later calls are
+    plain calls on it.  Two threads racing to compile it bind equal patterns.
+    """
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+
+    def __getattr__(self, name: str) -> Any:  # only for what the instance has not: the pattern's attributes
+        if name.startswith("__") or name == "_source":
+            raise AttributeError(name)
+        compiled = re.compile(self._source)  # re's own cache makes a repeat cheap
+        names = globals()
+        for key, value in list(names.items()):
+            if value is self:
+                names[key] = compiled
+        return getattr(compiled, name)
+
+    def __repr__(self) -> str:
+        return f"_LazyPattern({self._source!r})"
+
+
+def _compile(source: str) -> re.Pattern[str]:
+    """``re.compile(source)``, done on first use (see :class:`_LazyPattern`)."""
+    return cast("re.Pattern[str]", _LazyPattern(source))
+
+
 _S = r"[^\S\n]"  # inline white space (never crosses a line)
 _E = r"(?![^\W_])"  # word end
 _ROMAN = r"[ivxl]+"
@@ -505,31 +538,31 @@ def _alternation(words: list[str]) -> str:
 
 # No look-behind in front, so the regex engine can skip ahead quickly; the
 # word-start test is done in code (see _at_word_start).
-_TYPE_RE = re.compile(_alternation([*_FULL_WORDS, *_ABBREVIATIONS]) + _E)
+_TYPE_RE = _compile(_alternation([*_FULL_WORDS, *_ABBREVIATIONS]) + _E)
 
 # "số" (optional) and the number after a type word.
 # May sit in between: the abbreviation in brackets ("Nghị định (NĐ) 117") and a
 # qualifier ("Thông tư liên tịch số 10", "thông tư hướng dẫn số 19").
-_NUMBER_RE = re.compile(
+_NUMBER_RE = _compile(
     rf"(?:{_S}*\((?:" + "|".join(_ABBREVIATIONS) + r")\))?"
     rf"(?:{_S}+(?P<qual>lien{_S}+tich|lien{_S}+bo|huong{_S}+dan){_E})?"
     rf"(?:{_S}+(?P<so>so)[:.]?)?{_S}+(?P<num>\d{{1,5}})(?!\d)"
 )
 
 # A symbol after a number: separator, then the symbol proper.
-_SEP_RE = re.compile(rf"{_S}*([-–/]){_S}*")
-_SYMBOL_BODY_RE = re.compile(  # "KL/TW", "2008/NĐ-CP", "QĐ-TTg", "2004QĐ-UB" (sic)
+_SEP_RE = _compile(rf"{_S}*([-–/]){_S}*")
+_SYMBOL_BODY_RE = _compile(  # "KL/TW", "2008/NĐ-CP", "QĐ-TTg", "2004QĐ-UB" (sic)
     rf"(?:(?:19|20)\d\d(?:{_S}*/{_S}*)?)?[a-z][a-z0-9]*(?:[-–/][a-z0-9]+)*{_E}"
 )
-_GLUED_SYMBOL_RE = re.compile(rf"[a-z]{{2,6}}(?:[-–/][a-z0-9]+)*{_E}")
+_GLUED_SYMBOL_RE = _compile(rf"[a-z]{{2,6}}(?:[-–/][a-z0-9]+)*{_E}")
 # The issuer of a symbol written apart from it: "QĐ - UBND", "CT/ T.Ư", "QĐ - TTg".
-_ISSUER_RE = re.compile(rf"{_S}*[-–/]{_S}*(?P<issuer>t\.u|[a-z][a-z0-9]{{1,7}}){_E}")
+_ISSUER_RE = _compile(rf"{_S}*[-–/]{_S}*(?P<issuer>t\.u|[a-z][a-z0-9]{{1,7}}){_E}")
 _SYMBOL_ABBREVIATIONS = {*_ABBREVIATIONS, "cv"}
-_DIGITS_RE = re.compile(r"\d{1,5}(?!\d)")
-_YEAR_RE = re.compile(rf"(?:19|20)\d\d{_E}")
+_DIGITS_RE = _compile(r"\d{1,5}(?!\d)")
+_YEAR_RE = _compile(rf"(?:19|20)\d\d{_E}")
 
 # What may not follow a number that has no symbol.
-_BAD_AFTER_RE = re.compile(
+_BAD_AFTER_RE = _compile(
     rf"[.,]\d|{_S}*%|{_S}*phan{_S}+tram{_E}|{_S}*[-–/]{_S}*\d|[^\W\d_]"
     rf"|{_S}+(?:hoac|den|toi){_S}+\d"
 )
@@ -647,7 +680,7 @@ _UNITS = (
     "hoc bong",
     "chung",
 )
-_UNIT_RE = re.compile(
+_UNIT_RE = _compile(
     rf"{_S}+(?:ngay(?!{_S}*\d)|"
     + "|".join(u.replace(" ", _S + "+") for u in sorted(_UNITS, key=len, reverse=True))
     + rf"){_E}"
@@ -655,10 +688,10 @@ _UNIT_RE = re.compile(
 
 # "Quyết định 249 năm 2005": the year of issue, not a count of years (but
 # "kế hoạch 5 năm 2006-2010" is a five-year plan).
-_YEAR_OF_ISSUE_RE = re.compile(rf"{_S}+nam{_S}+(?:19|20)\d\d{_E}")
+_YEAR_OF_ISSUE_RE = _compile(rf"{_S}+nam{_S}+(?:19|20)\d\d{_E}")
 
 # Words that end a reference when a list continues after it.
-_STRONG_END_RE = re.compile(rf"{_S}*(?:[,.;:)\]”\"]|\n|$)|{_S}+(?:cua|ve|ngay{_S}*\d|va|do|da|duoc){_E}")
+_STRONG_END_RE = _compile(rf"{_S}*(?:[,.;:)\]”\"]|\n|$)|{_S}+(?:cua|ve|ngay{_S}*\d|va|do|da|duoc){_E}")
 
 # Issuing body after the reference: [, ngày <date>] của <body> [khóa <roman>].
 _BODIES = [
@@ -682,8 +715,8 @@ _KHOA = (  # "(khóa XIII)", ", khóa XII", "khoá 8"
     rf"{_S}*(?:(?P<open>\(){_S}*|,{_S}*)?khoa{_S}+(?P<roman>{_ROMAN}|\d{{1,2}}){_E}"
     rf"(?:{_S}*(?P<close>\)))?"
 )
-_KHOA_RE = re.compile(_KHOA)
-_BODY_RE = re.compile(
+_KHOA_RE = _compile(_KHOA)
+_BODY_RE = _compile(
     rf"{_S}*,?{_S}*(?:{_DATE}{_S}*,?{_S}*)?cua{_S}+(?P<body>(?:" + "|".join(_BODIES) + rf"){_E}(?:{_KHOA})?)"
 )
 
@@ -713,45 +746,45 @@ _SESSION_NUM = (
     + "))"
 )
 _TW = rf"(?:trung{_S}+uong|t\.?{_S}?u|tw)"
-_SESSION_RE = re.compile(
+_SESSION_RE = _compile(
     rf"{_S}+(?:(?:hoi{_S}+nghi{_S}+)?(?P<tw>{_TW}){_S}*(?P<n>{_SESSION_NUM})"
     rf"|hoi{_S}+nghi{_S}+(?P<n2>{_SESSION_NUM}){_S}+"
     rf"(?:ban{_S}+chap{_S}+hanh|bch){_S}+(?P<tw2>{_TW})(?:{_S}+dang)?){_E}"
     rf"(?:{_S}*\({_S}*lan{_S}+\d{_S}*\)|{_S}+lan{_S}+\d{_E})?"
 )
-_SESSION_MORE_RE = re.compile(
+_SESSION_MORE_RE = _compile(
     rf"{_S}*(?:,{_S}*(?:va{_S}+)?|{_S}+va{_S}+)(?:(?:hoi{_S}+nghi{_S}+)?(?P<tw>{_TW}){_S}*)?"
     rf"(?P<n>\d{{1,2}}){_E}"
 )
 # "Nghị quyết Đại hội XIII", "... Đại hội Đảng toàn quốc lần thứ XIII".
-_CONGRESS_RE = re.compile(
+_CONGRESS_RE = _compile(
     rf"{_S}+dai{_S}+hoi{_S}+(?:dang{_S}+)?(?:dai{_S}+bieu{_S}+)?(?:toan{_S}+quoc{_S}+)?"
     rf"(?:(?P<lan>lan{_S}+thu){_S}+)?(?P<n>{_ROMAN}|\d{{1,2}}){_E}"
 )
-_NEXT_WORD_RE = re.compile(rf"{_S}+([^\W\d_]+)")
+_NEXT_WORD_RE = _compile(rf"{_S}+([^\W\d_]+)")
 # Issuing organs' codes that may follow "NĐ 158" written apart ("NĐ 158 CP").
 _ORGAN_CODES = {"cp", "ttg", "tw", "ub", "ubnd", "qh"}
 # A list continues: ", 22", " và 22", ", và số 22".
-_LIST_MORE_RE = re.compile(rf"{_S}*(?:,{_S}*(?:va{_S}+)?|{_S}+va{_S}+)(?:(?P<so>so){_S}+)?(?P<num>\d{{1,5}})(?!\d)")
+_LIST_MORE_RE = _compile(rf"{_S}*(?:,{_S}*(?:va{_S}+)?|{_S}+va{_S}+)(?:(?P<so>so){_S}+)?(?P<num>\d{{1,5}})(?!\d)")
 # A symbol written without a type word: "21-KL/TW", "15/2008/NĐ-CP".  It must
 # not follow a letter, digit, "-", "/" or "." (checked in code, for speed).
-_BARE_RE = re.compile(
+_BARE_RE = _compile(
     rf"(?P<num>\d{{1,5}})(?P<sep>{_S}*[-–/]{_S}*)"
     rf"(?P<sym>(?:(?:19|20)\d\d{_S}*/{_S}*)?(?P<abbr>"
     + "|".join(_ABBREVIATIONS)
     + rf"){_S}*[-–/]{_S}*[a-z][a-z0-9]*(?:[-–/][a-z0-9]+)*){_E}"
 )
 # Cheap test that a text may hold a bare symbol at all (most do not).
-_BARE_HINT_RE = re.compile(rf"[-–/]{_S}*(?:" + "|".join(_ABBREVIATIONS) + rf"){_S}*[-–/]")
+_BARE_HINT_RE = _compile(rf"[-–/]{_S}*(?:" + "|".join(_ABBREVIATIONS) + rf"){_S}*[-–/]")
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50}
 
 # -- names of laws, the Constitution, the Party Statute, articles --
 # One word of a name, after spaces or a comma: "Đất", "HN&GĐ", "HIV/AIDS".
-_NAME_TOKEN_RE = re.compile(rf"(?:{_S}*(?P<comma>,){_S}*|{_S}+)(?P<w>[^\W\d_]+(?:[&/][^\W\d_]+)*)")
+_NAME_TOKEN_RE = _compile(rf"(?:{_S}*(?P<comma>,){_S}*|{_S}+)(?P<w>[^\W\d_]+(?:[&/][^\W\d_]+)*)")
 _MAX_NAME_TOKENS = 24
 _MIN_GUESSED_WORDS, _MAX_GUESSED_WORDS = 2, 6
 # A year after a name: "2013", "năm 2013", "(2005)"; not a range or a date.
-_NAME_YEAR_RE = re.compile(
+_NAME_YEAR_RE = _compile(
     rf"{_S}*(?:(?P<open>\(){_S}*)?(?:(?P<nam>nam){_S}+)?(?P<year>(?:19|20)\d\d)(?!\d)"
     rf"(?(open){_S}*\))(?!{_S}*[-–/.]{_S}*\d)"
 )
@@ -759,19 +792,19 @@ _NAME_YEAR_RE = re.compile(
 # list number of "1. Luật Đầu tư2. Luật Đất đai3."); on the next line only a
 # decimal, as in a table of marks (a title's law followed by a body that starts
 # with a date is a law).
-_DIGIT_NEXT_RE = re.compile(rf"{_S}+\d|\s*\n\s*\d+,\d")
+_DIGIT_NEXT_RE = _compile(rf"{_S}+\d|\s*\n\s*\d+,\d")
 # A law's number after its name: "số 58/2014/QH13", "45/2013/QH13".
-_NAME_NUMBER_RE = re.compile(rf"(?:{_S}+(?P<so>so)[:.]?)?{_S}+(?P<num>\d{{1,5}})(?!\d)")
+_NAME_NUMBER_RE = _compile(rf"(?:{_S}+(?P<so>so)[:.]?)?{_S}+(?P<num>\d{{1,5}})(?!\d)")
 # The year of issue after a number: "Nghị định số 146 năm 2018" (not "năm 2006-2010").
-_ISSUE_YEAR_RE = re.compile(rf"{_S}+(?P<nam>nam){_S}+(?P<year>(?:19|20)\d\d)(?!\d)(?!{_S}*[-–/.]{_S}*\d)")
-_SYMBOL_YEAR_RE = re.compile(r"((?:19|20)\d\d)(?:/|$)")
+_ISSUE_YEAR_RE = _compile(rf"{_S}+(?P<nam>nam){_S}+(?P<year>(?:19|20)\d\d)(?!\d)(?!{_S}*[-–/.]{_S}*\d)")
+_SYMBOL_YEAR_RE = _compile(r"((?:19|20)\d\d)(?:/|$)")
 # A symbol of the National Assembly written alone: "58/2014/QH13" (a law).
-_BARE_QH_RE = re.compile(rf"(?P<num>\d{{1,4}}){_S}*/{_S}*(?P<sym>(?:19|20)\d\d{_S}*/{_S}*qh{_S}*\d{{1,2}}){_E}")
-_CODE_ABBR_RE = re.compile(r"(?:" + "|".join(_CODE_ABBREVIATIONS) + rf"){_E}")
+_BARE_QH_RE = _compile(rf"(?P<num>\d{{1,4}}){_S}*/{_S}*(?P<sym>(?:19|20)\d\d{_S}*/{_S}*qh{_S}*\d{{1,2}}){_E}")
+_CODE_ABBR_RE = _compile(r"(?:" + "|".join(_CODE_ABBREVIATIONS) + rf"){_E}")
 # "Điều lệ Đảng Cộng sản Việt Nam": the Party's full name belongs to the span.
-_PARTY_NAME_RE = re.compile(rf"{_S}+cong{_S}+san{_S}+viet{_S}+nam{_E}")
+_PARTY_NAME_RE = _compile(rf"{_S}+cong{_S}+san{_S}+viet{_S}+nam{_E}")
 # An article right before a reference: "[điểm a,] [khoản 2,] Điều 5[,] [của] ".
-_ARTICLE_RE = re.compile(
+_ARTICLE_RE = _compile(
     rf"(?:(?P<diem>diem){_S}+[a-z]{_S}*,?{_S}*)?(?:(?P<khoan>khoan){_S}+\d{{1,3}}{_S}*,?{_S}*)?"
     rf"(?P<dieu>dieu){_S}+(?P<n>\d{{1,4}}){_S}*,?{_S}+(?:(?P<cua>cua){_S}+)?$"
 )
@@ -1853,14 +1886,14 @@ def find_refs(text: str) -> list[Ref]:
 
 # --- keys back to names -------------------------------------------------------------
 
-_KEY_RE = re.compile(r"(?P<code>[a-z]+):(?P<rest>[^\s#]+)")
-_SINGLE_KEY_RE = re.compile(r"(?P<code>[a-z]+)(?:/(?P<year>(?:19|20)\d\d))?")
-_ARTICLE_KEY_RE = re.compile(r"(?P<doc>[^\s#]+)#d(?P<article>[1-9]\d*)")
-_NAMED_KEY_RE = re.compile(r"(?P<slug>[a-z][a-z0-9]*(?:-[a-z0-9]+)*)(?:/(?P<year>(?:19|20)\d\d))?")
+_KEY_RE = _compile(r"(?P<code>[a-z]+):(?P<rest>[^\s#]+)")
+_SINGLE_KEY_RE = _compile(r"(?P<code>[a-z]+)(?:/(?P<year>(?:19|20)\d\d))?")
+_ARTICLE_KEY_RE = _compile(r"(?P<doc>[^\s#]+)#d(?P<article>[1-9]\d*)")
+_NAMED_KEY_RE = _compile(r"(?P<slug>[a-z][a-z0-9]*(?:-[a-z0-9]+)*)(?:/(?P<year>(?:19|20)\d\d))?")
 # A stripped Party-style symbol key ("kl:21/tw"): the issuing Party organ,
 # Trung ương (TW), tỉnh/thành ủy (TU), huyện/quận ủy (HU, QU), đảng ủy (ĐU),
 # ban cán sự (BCS) ...  Anything else reads as a State symbol ("nd:152/cp").
-_PARTY_ORGAN_RE = re.compile(r"[a-z]*(?:tw|tu|hu|qu|du|bcs)")
+_PARTY_ORGAN_RE = _compile(r"[a-z]*(?:tw|tu|hu|qu|du|bcs)")
 
 
 def _parse_key(key: str) -> tuple[str, str, str | None]:

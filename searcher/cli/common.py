@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
+import gc
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
 
@@ -116,6 +120,75 @@ def handle_errors(fn):
             ) from None
 
     return wrapper
+
+
+@functools.cache
+def _freeze_at_exit() -> None:
+    atexit.register(gc.freeze)
+
+
+def short_lived(fn):
+    """For a command that reads and exits (``search``, ``show``, ``refs``): no
+    cyclic garbage collection while it runs, none of what it built at exit,
+    and one BLAS thread.
+
+    Such a command creates some 40,000 objects that live until the process
+    ends (the modules of whoosh and numpy, the index's tables) and next to no
+    cyclic garbage, yet the collector would walk them again and again while
+    they are imported, and once more when the interpreter exits.  The
+    collector runs again when the command returns (for callers in the same
+    process); at exit what is alive is frozen (:func:`gc.freeze`), so the
+    interpreter's last collection skips it.  See :func:`one_blas_thread` for
+    the thread.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        _freeze_at_exit()
+        with collector(False), one_blas_thread():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Let numpy, if this block imports it, start OpenBLAS with one thread.
+
+    OpenBLAS starts a thread per core when numpy is imported, and they spin
+    for a while, taking a core from the search on a busy machine; bantin never
+    calls BLAS.  A thread count set by the user is kept, and the variable is
+    removed again after the block (its child processes, such as the workers of
+    a first-run build, inherit it).
+    """
+    if "numpy" in sys.modules or any(name in os.environ for name in _BLAS_THREADS):
+        yield
+        return
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    try:
+        yield
+    finally:
+        os.environ.pop("OPENBLAS_NUM_THREADS", None)
+
+
+@contextmanager
+def collector(enabled: bool) -> Iterator[None]:
+    """Run a block with the cyclic garbage collector on or off, then restore it."""
+    was = gc.isenabled()
+    if enabled:
+        gc.enable()
+    else:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+        else:
+            gc.disable()
 
 
 def default_index() -> str:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import click
 
-from .common import NO_RESULTS, QueryCommand, echo_json, handle_errors, index_option, json_option, stdout_console
+from .common import (
+    NO_RESULTS,
+    QueryCommand,
+    echo_json,
+    handle_errors,
+    index_option,
+    json_option,
+    short_lived,
+    stdout_console,
+)
 
 
 @click.command("refs", cls=QueryCommand)
@@ -13,6 +22,7 @@ from .common import NO_RESULTS, QueryCommand, echo_json, handle_errors, index_op
 @click.option("--limit", "-n", type=click.IntRange(1, 100000), default=50, show_default=True)
 @json_option
 @handle_errors
+@short_lived
 def refs_cmd(query, index_dir, limit, as_json):
     """List the documents the bulletins cite, most cited first.
 

@@ -9,7 +9,6 @@ Everything printed is data (titles, snippets, ids, file names): it goes into
 from __future__ import annotations
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from ..models import Document, SearchResult
@@ -87,6 +86,8 @@ def print_document(console: Console, d: Document) -> None:
 
 
 def print_refs(console: Console, refs) -> None:
+    from rich.table import Table  # only refs and facets draw tables
+
     table = Table(show_header=True, header_style="bold")
     table.add_column("document")
     table.add_column("key", style="dim")
@@ -98,6 +99,8 @@ def print_refs(console: Console, refs) -> None:
 
 def print_facets(console: Console, facets: dict) -> None:
     """Facet counts as one compact table: a row per facet, ``value (count)`` pairs."""
+    from rich.table import Table
+
     table = Table(show_header=False, box=None, padding=(0, 1))
     table.add_column(style="dim")
     table.add_column()

@@ -9,11 +9,13 @@ from ..normalise import printable
 from .common import (
     NO_RESULTS,
     QueryCommand,
+    collector,
     corpus_option,
     echo_json,
     handle_errors,
     index_option,
     json_option,
+    short_lived,
     stderr_console,
     stdout_console,
 )
@@ -33,7 +35,8 @@ def open_searcher(index_dir, corpus_dir=None):
     stderr_console().print(
         f"no index at '{index_dir}' yet: building it from '{corpus_dir}' (once; later runs reuse it)…"
     )
-    report = update_index(corpus_dir, index_dir)
+    with collector(True):  # a build is no short job: let the collector run (see short_lived)
+        report = update_index(corpus_dir, index_dir)
     for s in report.skipped:
         stderr_console().print(printable(f"warning: skipped {s['path']}: {s['reason']}"))
     return Searcher(index_dir)
@@ -73,6 +76,7 @@ def open_searcher(index_dir, corpus_dir=None):
 )
 @json_option
 @handle_errors
+@short_lived
 def search_cmd(
     query,
     index_dir,
@@ -143,6 +147,7 @@ def search_cmd(
 @index_option
 @json_option
 @handle_errors
+@short_lived
 def show_cmd(doc_id, index_dir, as_json):
     """Print one bulletin: its metadata, the documents it cites, its cleaned text."""
     from ..search import Searcher
