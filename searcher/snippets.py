@@ -48,7 +48,9 @@ def _occurrences(text: str, raw: str) -> Iterator[tuple[int, int]]:
     n, end = len(raw), len(text)
     i = text.find(raw)
     while i >= 0:
-        if (i == 0 or not _SYLLABLE_CHAR.match(text, i - 1)) and (i + n == end or not _SYLLABLE_CHAR.match(text, i + n)):
+        if (i == 0 or not _SYLLABLE_CHAR.match(text, i - 1)) and (
+            i + n == end or not _SYLLABLE_CHAR.match(text, i + n)
+        ):
             yield i, i + n
         i = text.find(raw, i + n)
 
