@@ -411,11 +411,11 @@ def _full_form_query(fulls: list[str]) -> wq.Query:
         if len(norms) == 1:
             subs.append(wq.Term("syl", norms[0], boost=ABBREVIATION_WEIGHT))
         elif norms:
-            pairs = [wq.Term("pair", f"{a} {b}") for a, b in zip(norms, norms[1:])]
+            pairs = [wq.Term("pair_fold", f"{fold(a)} {fold(b)}") for a, b in zip(norms, norms[1:])]
             subs.append(
                 wq.And(pairs, boost=ABBREVIATION_WEIGHT)
                 if len(pairs) > 1
-                else wq.Term("pair", pairs[0].text, boost=ABBREVIATION_WEIGHT)
+                else wq.Term("pair_fold", pairs[0].text, boost=ABBREVIATION_WEIGHT)
             )
     return subs[0] if len(subs) == 1 else wq.Or(subs)
 
@@ -558,14 +558,12 @@ def _bonus_queries(units: list[Unit]) -> list[wq.Query]:
 
 def _pair_terms(a: Syl, b: Syl) -> list[wq.Query]:
     """The pair terms for two adjacent query syllables: every form each may take."""
-    exact = a.exact or b.exact
-    return [
-        wq.Term("pair", f"{an} {bn}", boost=ADJACENT_BONUS * aw * bw)
-        if exact
-        else wq.Term("pair_fold", f"{af} {bf}", boost=ADJACENT_BONUS * aw * bw)
-        for an, af, aw in a.pair_forms()
-        for bn, bf, bw in b.pair_forms()
-    ]
+    boosts: dict[str, float] = {}
+    for _an, af, aw in a.pair_forms():
+        for _bn, bf, bw in b.pair_forms():
+            key = f"{af} {bf}"
+            boosts[key] = max(boosts.get(key, 0.0), ADJACENT_BONUS * aw * bw)
+    return [wq.Term("pair_fold", k, boost=w) for k, w in boosts.items()]
 
 
 def _run_bonus(units: list[Unit], negatives: list[Unit]) -> list[wq.Query]:
@@ -616,8 +614,10 @@ def _best_match(units: list[Unit], plain: bool) -> tuple[str, list[str], list[tu
     triples = dict.fromkeys((a, b, c) for a, b, c in zip(seq, seq[1:], seq[2:]) if a and b and c)
     subs: list[wq.Query] = [wq.Term(fld, t) for t in terms]
     subs += [wq.Term(tfld, t, boost=BEST_TITLE_BOOST) for t in terms]
-    pfld = "pair_fold" if plain else "pair"
-    subs += [wq.Term(pfld, f"{a} {b}", boost=BEST_ADJACENT_BONUS) for a, b in pairs]
+    subs += [
+        wq.Term("pair_fold", k, boost=BEST_ADJACENT_BONUS)
+        for k in dict.fromkeys(f"{fold(a)} {fold(b)}" for a, b in pairs)
+    ]
     subs += refs
     if not subs:  # only question words: search them after all
         subs = [wq.Term(fld, t) for t in dict.fromkeys(t for t in seq if t)]

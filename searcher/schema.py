@@ -9,7 +9,6 @@ from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import (
     fold_analyzer,
-    pair_analyzer,
     pair_fold_analyzer,
     ref_analyzer,
     syllable_analyzer,
@@ -24,8 +23,9 @@ from .analysis import (
 # files; spelling variants in the token layer; dates read in more shapes with
 # their source; day/source/author/cites columns for filters, sort and facets;
 # laws, articles and the Party Statute as references; the bulk writer with
-# inlined small posting lists.)
-ANALYSIS_VERSION = "2026.11.4"
+# inlined small posting lists.  2026.11.5: no ``pair`` field, adjacency read from
+# ``pair_fold`` alone; ``syl`` and ``title`` keep positions, not character offsets.)
+ANALYSIS_VERSION = "2026.11.5"
 
 # Dates the archive can be filtered and sorted by: from the header, the byline
 # or the record.  A date read from the running text is shown, not trusted.
@@ -71,18 +71,18 @@ def build_schema() -> Schema:
 
     * ``syl`` / ``title``: canonical syllables, diacritics kept: exact matches, phrases.
     * ``fold`` / ``title_fold``: syllables without diacritics: "ket luan 21".
-    * ``pair`` / ``pair_fold``: adjacent syllable pairs: adjacency counts, as cheap terms.
+    * ``pair_fold``: adjacent syllable pairs without diacritics: adjacency counts, as
+      cheap terms (a pair with its diacritics kept ranked no better, at 39 % of the index).
     * ``word``: pyvi compound words over title and body: words outrank scattered syllables.
     * ``ref``: document-reference keys of title and body: "Kết luận 21" is one term
       (given pre-analysed by the index job, so the recogniser runs once per bulletin).
     """
     return Schema(
         id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=syllable_analyzer(), stored=True, chars=True),
+        title=TEXT(analyzer=syllable_analyzer(), stored=True),
         title_fold=TEXT(analyzer=fold_analyzer()),
-        syl=TEXT(analyzer=syllable_analyzer(), chars=True),
+        syl=TEXT(analyzer=syllable_analyzer()),
         fold=TEXT(analyzer=fold_analyzer()),
-        pair=TEXT(analyzer=pair_analyzer(), phrase=False),
         pair_fold=TEXT(analyzer=pair_fold_analyzer(), phrase=False),
         word=TEXT(analyzer=word_analyzer(), phrase=False),
         ref=TEXT(analyzer=ref_analyzer(), phrase=False),
