@@ -566,12 +566,11 @@ class QueryExecutor:
         """BM25F scores of one term's postings in one segment (boost 1)."""
         side = leaf.sidecar
         docs, weights = found
-        docs = docs.astype(np.intp)
         idf, avgfl = self._term_stats(fieldname, btext)
         b, k1 = self._bm25_params(fieldname)
         # idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl))), computed in place:
         # the same operations in the same order (multiplication and addition commute exactly)
-        tf = weights.astype(np.float64)
+        tf = weights  # the sidecar's fresh float64 array: scored in place
         codes = leaf.length_codes(fieldname)
         if codes is None:
             den = side.lengths(fieldname)[docs]

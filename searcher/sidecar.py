@@ -16,6 +16,11 @@ BM25F would.
   segment, and generations share it by hard link like the segment's files.
 * Terms with fewer than :data:`MIN_POSTINGS` postings are left to whoosh (cheap
   there); a missing sidecar only makes a segment slower, never different.
+* Format 2 packs a term's postings in 4 bytes each where it can: document
+  numbers as 16-bit gaps, weights (term counts) as 16-bit integers; a term
+  whose gaps or weights do not fit keeps 32-bit numbers and floats (see
+  :func:`pack_docs`, :func:`pack_weights`).  Format 1 (8 bytes a posting) is
+  still read.
 """
 
 from __future__ import annotations
@@ -26,9 +31,12 @@ from array import array
 from pathlib import Path
 
 EXT = "bantin"
-FORMAT = "1"
+FORMAT = "2"
+_READABLE = ("1", "2")
+# Format 2: each blob starts with a 4-byte tag (the rest stays aligned).
+_PLAIN, _PACKED = b"\x00\x00\x00\x00", b"\x01\x00\x00\x00"
 MIN_POSTINGS = 32
-FIELDS = ("title", "title_fold", "syl", "fold", "pair", "pair_fold", "word", "ref")
+FIELDS = ("title", "title_fold", "syl", "fold", "pair_fold", "word", "ref")
 _ROWS_PER_INSERT = 5000
 _MMAP_BYTES = 1 << 30  # at most this much of one sidecar mapped (SQLite's mmap_size)
 
@@ -66,12 +74,56 @@ class Collector:
 
     def _keep(self, key, docs: array, weights: array) -> None:
         if key is not None and len(docs) >= self.min_postings:
-            self.rows.append((key[0], key[1], docs.tobytes(), weights.tobytes()))
+            self.rows.append((key[0], key[1], pack_docs(docs), pack_weights(weights)))
 
     def add_term(self, fieldname: str, btext: bytes, docs, weights) -> None:
         """Keep one term's postings (document numbers ascending), if it is frequent enough."""
         if fieldname in self.fields and len(docs) >= self.min_postings:
-            self.rows.append((fieldname, btext, array("I", docs).tobytes(), array("f", weights).tobytes()))
+            self.rows.append((fieldname, btext, pack_docs(array("I", docs)), pack_weights(array("f", weights))))
+
+
+def pack_docs(docs: array) -> bytes:
+    """Ascending document numbers: 16-bit gaps when every gap fits, else 32-bit numbers."""
+    import numpy as np
+
+    a = np.frombuffer(docs, dtype=np.uint32)
+    gaps = np.diff(a, prepend=np.uint32(0))
+    if len(gaps) and int(gaps.max()) > 0xFFFF:
+        return _PLAIN + a.astype("<u4").tobytes()
+    return _PACKED + gaps.astype("<u2").tobytes()
+
+
+def pack_weights(weights: array) -> bytes:
+    """Weights: 16-bit integers when each is one (term counts are), else 32-bit floats."""
+    import numpy as np
+
+    w = np.frombuffer(weights, dtype=np.float32)
+    ints = w.astype(np.uint16)
+    if len(w) and (float(w.min()) < 0 or float(w.max()) > 0xFFFF or not np.array_equal(ints, w)):
+        return _PLAIN + w.astype("<f4").tobytes()
+    return _PACKED + ints.astype("<u2").tobytes()
+
+
+def unpack_docs(blob: bytes):
+    import numpy as np
+
+    tag = blob[:4]
+    if tag == _PACKED:
+        return np.cumsum(np.frombuffer(blob, dtype="<u2", offset=4), dtype=np.intp)
+    if tag == _PLAIN:
+        return np.frombuffer(blob, dtype="<u4", offset=4).astype(np.intp)
+    raise ValueError("unknown packing")
+
+
+def unpack_weights(blob: bytes):
+    import numpy as np
+
+    tag = blob[:4]
+    if tag == _PACKED:
+        return np.frombuffer(blob, dtype="<u2", offset=4).astype(np.float64)
+    if tag == _PLAIN:
+        return np.frombuffer(blob, dtype="<f4", offset=4).astype(np.float64)
+    raise ValueError("unknown packing")
 
 
 _Collector = Collector  # the name it had
@@ -87,10 +139,9 @@ def write(path: Path, collector: Collector, reader, doc_count: int) -> None:
         con.execute("PRAGMA synchronous=OFF")
         con.execute("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT)")
         con.execute("CREATE TABLE lengths(field TEXT PRIMARY KEY, data BLOB)")
-        con.execute(
-            "CREATE TABLE postings(field TEXT, term BLOB, docs BLOB, weights BLOB, "
-            "PRIMARY KEY(field, term)) WITHOUT ROWID"
-        )
+        # A rowid table and its key index: on the slice, 19 % smaller than WITHOUT ROWID
+        # (whose rows of a few hundred bytes overflow its pages) and faster to look up.
+        con.execute("CREATE TABLE postings(field TEXT, term BLOB, docs BLOB, weights BLOB, PRIMARY KEY(field, term))")
         con.executemany(
             "INSERT INTO meta VALUES (?, ?)",
             [("format", FORMAT), ("documents", str(doc_count)), ("min_postings", str(collector.min_postings))],
@@ -100,7 +151,7 @@ def write(path: Path, collector: Collector, reader, doc_count: int) -> None:
             # reads (whoosh answers None for an empty field, which has no postings anyway).
             lens = array("f", (reader.doc_field_length(d, f, 1) or 0 for d in range(doc_count)))
             con.execute("INSERT INTO lengths VALUES (?, ?)", (f, lens.tobytes()))
-        rows = collector.rows
+        rows = sorted(collector.rows, key=lambda r: (r[0], r[1]))  # in key order: full index pages
         for i in range(0, len(rows), _ROWS_PER_INSERT):
             con.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)", rows[i : i + _ROWS_PER_INSERT])
         con.commit()
@@ -119,8 +170,9 @@ class Sidecar:
         # about 9 µs instead of 15 (file-backed pages, shared by every process).
         self.con.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
         meta = dict(self.con.execute("SELECT key, value FROM meta"))
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"sidecar format {meta.get('format')!r}, expected {FORMAT}")
+        self.format = meta.get("format")
+        if self.format not in _READABLE:
+            raise ValueError(f"sidecar format {self.format!r}, expected one of {', '.join(_READABLE)}")
         self.documents = int(meta["documents"])
         self.fields = frozenset(f for (f,) in self.con.execute("SELECT field FROM lengths"))
         self._lengths: dict[str, object] = {}
@@ -143,7 +195,8 @@ class Sidecar:
         return arr
 
     def postings(self, field: str, btext: bytes):
-        """``(docnums, weights)`` arrays, or None when whoosh must be asked (rare or absent term)."""
+        """``(docnums, weights)``: new ``intp`` and ``float64`` arrays, the caller's to
+        change; or None when whoosh must be asked (rare or absent term)."""
         import numpy as np
 
         row = self.con.execute(
@@ -151,9 +204,15 @@ class Sidecar:
         ).fetchone()
         if row is None:
             return None
-        docs = np.frombuffer(row[0], dtype=np.uint32)
-        weights = np.frombuffer(row[1], dtype=np.float32)
-        if len(docs) != len(weights) or (len(docs) and int(docs[-1]) >= self.documents):
+        try:
+            if self.format == "1":
+                docs = np.frombuffer(row[0], dtype=np.uint32).astype(np.intp)
+                weights = np.frombuffer(row[1], dtype=np.float32).astype(np.float64)
+            else:
+                docs, weights = unpack_docs(row[0]), unpack_weights(row[1])
+        except ValueError:  # a blob of the wrong size or tag
+            docs, weights = None, None
+        if docs is None or len(docs) != len(weights) or (len(docs) and int(docs[-1]) >= self.documents):
             raise ValueError(f"sidecar postings of {field}:{btext!r} are damaged")
         return docs, weights
 

@@ -280,7 +280,9 @@ class _FakeSidecar:
         self._lengths = lengths
 
     def postings(self, field: str, btext: bytes):
-        return self._postings.get((field, btext), (np.zeros(0, np.uint32), np.zeros(0, np.float32)))
+        """As :meth:`searcher.sidecar.Sidecar.postings`: new ``intp`` and ``float64`` arrays."""
+        docs, weights = self._postings.get((field, btext), (np.zeros(0, np.uint32), np.zeros(0, np.float32)))
+        return docs.astype(np.intp), weights.astype(np.float64)
 
     def lengths(self, field: str):
         return self._lengths[field]
