@@ -1056,12 +1056,28 @@ def _fold_table() -> str:
     drop or expand is lower-cased instead, or kept when that too would change
     its length; characters from U+2000 up are left as they are.
     """
+    import unicodedata
+
     out = []
     for code in range(_TABLE_SIZE):
         ch = chr(code)
+        if code < 0x80:
+            out.append(ch.lower())
+            continue
+        low = ch.lower()
+        # Most characters fold to themselves: no decomposition, no case, no mark, not a
+        # look-alike of đ (fold's own steps, checked cheaply, before calling it).
+        if (
+            low == ch
+            and unicodedata.normalize("NFD", ch) == ch
+            and not unicodedata.combining(ch)
+            and ch not in "đðĐÐƉɖ"
+        ):
+            out.append(ch)
+            continue
         folded = fold(ch)
         if len(folded) != 1:
-            folded = ch.lower() if len(ch.lower()) == 1 else ch
+            folded = low if len(low) == 1 else ch
         out.append(folded)
     return "".join(out)
 

@@ -855,3 +855,17 @@ def test_named_laws_through_the_index(tiny_index):
         assert table["luat:dat-dai"].bulletins == 3 and table["luat:dat-dai"].label == "Luật Đất đai"
         assert table["luat:bao-hiem-xa-hoi#d110"].label == "Điều 110 Luật Bảo hiểm xã hội"
         assert {r.key for r in s.refs("Luật Đất đai")} == {"luat:dat-dai", "luat:dat-dai/2003", "luat:dat-dai/2013"}
+
+
+def test_the_same_length_fold_table_is_fold_character_by_character():
+    """The table's fast path (characters that fold to themselves) agrees with :func:`fold` everywhere."""
+    from searcher import refs
+
+    table = refs._fold_table()
+    assert len(table) == refs._TABLE_SIZE
+    for code in range(refs._TABLE_SIZE):
+        ch = chr(code)
+        want = fold(ch)
+        if len(want) != 1:
+            want = ch.lower() if len(ch.lower()) == 1 else ch
+        assert table[code] == want, hex(code)
