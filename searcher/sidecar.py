@@ -204,6 +204,7 @@ class Sidecar:
         ).fetchone()
         if row is None:
             return None
+        damaged = ValueError(f"sidecar postings of {field}:{btext!r} are damaged")
         try:
             if self.format == "1":
                 docs = np.frombuffer(row[0], dtype=np.uint32).astype(np.intp)
@@ -211,9 +212,9 @@ class Sidecar:
             else:
                 docs, weights = unpack_docs(row[0]), unpack_weights(row[1])
         except ValueError:  # a blob of the wrong size or tag
-            docs, weights = None, None
-        if docs is None or len(docs) != len(weights) or (len(docs) and int(docs[-1]) >= self.documents):
-            raise ValueError(f"sidecar postings of {field}:{btext!r} are damaged")
+            raise damaged from None
+        if len(docs) != len(weights) or (len(docs) and int(docs[-1]) >= self.documents):
+            raise damaged
         return docs, weights
 
     def close(self) -> None:
