@@ -7,6 +7,7 @@ index schema, so they must stay importable at ``searcher.analysis.<Name>``.
 
 * :func:`syllable_analyzer`  – ``hòa``-canonical, lower-case syllables (field ``syl``, ``title``)
 * :func:`fold_analyzer`      – the same, diacritics stripped (fields ``fold``, ``title_fold``)
+* :func:`pair_analyzer`      – adjacent syllable pairs ``kết luận`` (field ``pair``: which bulletins hold them, no more)
 * :func:`pair_fold_analyzer` – adjacent syllable pairs without diacritics ``ket luan`` (field ``pair_fold``)
 * :func:`word_analyzer`      – pyvi compound words ``đảng_viên`` (field ``word``); index mode only
 * :func:`ref_analyzer`       – document-reference keys ``kl:21`` (field ``ref``)
@@ -41,6 +42,7 @@ __all__ = [
     "syllable_analyzer",
     "fold_analyzer",
     "word_analyzer",
+    "pair_analyzer",
     "pair_fold_analyzer",
     "ref_analyzer",
     "Analysed",
@@ -240,6 +242,11 @@ def fold_analyzer():
     return SyllableTokenizer() | FoldFilter()
 
 
+def pair_analyzer():
+    """Adjacent syllable pairs with their diacritics (``kết luận``)."""
+    return SyllableTokenizer() | ShingleFilter(size=2, sep=" ")
+
+
 def pair_fold_analyzer():
     """Adjacent syllable pairs without diacritics (``ket luan``)."""
     return SyllableTokenizer() | FoldFilter() | ShingleFilter(size=2, sep=" ")
@@ -295,20 +302,21 @@ def syllable_forms(raw: str) -> tuple[str, str]:
     return got if got is not None else _forms(raw)
 
 
-def _syllable_pass(text: str, pairs: bool) -> tuple[dict, dict, dict]:
+def _syllable_pass(text: str, pairs: bool) -> tuple[dict, dict, dict, dict]:
     """One pass of :data:`SYLLABLE_RE` over ``text``, each syllable normalised and
-    folded once: the terms of the ``syl``-, ``fold``- and ``pair_fold``-like fields
-    with their positions (``pairs=False`` leaves the last one empty).
+    folded once: the terms of the ``syl``-, ``fold``-, ``pair``- and ``pair_fold``-like
+    fields (``pairs=False`` leaves the last two empty).
 
-    Equal to :class:`SyllableTokenizer`, ``| FoldFilter()`` and
-    ``| FoldFilter() | ShingleFilter(size=2, sep=" ")`` (which gives a
-    one-syllable text its syllable as its only "pair").
+    Equal to :class:`SyllableTokenizer`, ``| FoldFilter()``,
+    ``| ShingleFilter(size=2, sep=" ")`` and ``| FoldFilter() | ShingleFilter(...)``
+    (which give a one-syllable text its syllable as its only "pair").
     """
     syl: dict[str, list] = {}
     folded: dict[str, list] = {}
+    pair: dict[str, int] = {}
     pair_fold: dict[str, int] = {}
     forms = _FORMS
-    prev_f = None
+    prev = prev_f = None
     pos = -1
     for pos, raw in enumerate(SYLLABLE_RE.findall(text)):
         got = forms.get(raw)
@@ -324,25 +332,33 @@ def _syllable_pass(text: str, pairs: bool) -> tuple[dict, dict, dict]:
         else:
             occ.append(pos)
         if pairs:
-            if prev_f is not None:
+            if prev is not None:
+                key = f"{prev} {s}"
+                pair[key] = pair.get(key, 0) + 1
                 key = f"{prev_f} {f}"
                 pair_fold[key] = pair_fold.get(key, 0) + 1
-            prev_f = f
-    if pairs and pos == 0 and prev_f is not None:  # ShingleFilter: one token -> itself
+            prev, prev_f = s, f
+    if pairs and pos == 0 and prev is not None and prev_f is not None:  # ShingleFilter: one token -> itself
+        pair[prev] = 1
         pair_fold[prev_f] = 1
-    return syl, folded, pair_fold
+    return syl, folded, pair, pair_fold
 
 
 def title_fields(title: str) -> tuple[Analysed, Analysed]:
     """``title`` and ``title_fold`` of a title (as :func:`syllable_analyzer` and :func:`fold_analyzer`)."""
-    syl, folded, _ = _syllable_pass(title, pairs=False)
+    syl, folded, _, _ = _syllable_pass(title, pairs=False)
     return Analysed("positions", syl), Analysed("positions", folded)
 
 
-def body_fields(body: str) -> tuple[Analysed, Analysed, Analysed]:
-    """``syl``, ``fold`` and ``pair_fold`` of a body, from one syllable pass."""
-    syl, folded, pair_fold = _syllable_pass(body, pairs=True)
-    return Analysed("positions", syl), Analysed("positions", folded), Analysed("counts", pair_fold)
+def body_fields(body: str) -> tuple[Analysed, Analysed, Analysed, Analysed]:
+    """``syl``, ``fold``, ``pair`` and ``pair_fold`` of a body, from one syllable pass."""
+    syl, folded, pair, pair_fold = _syllable_pass(body, pairs=True)
+    return (
+        Analysed("positions", syl),
+        Analysed("positions", folded),
+        Analysed("counts", pair),
+        Analysed("counts", pair_fold),
+    )
 
 
 def counts(terms: Iterable[str]) -> Analysed:

@@ -206,6 +206,8 @@ def in_context(
 
     def beside(cand: str, i: int, j: int) -> int:
         a, b = (reading[j], cand) if j < i else (cand, reading[j])
+        if syllables[i][1] and syllables[j][1]:
+            return count("pair", f"{a} {b}")
         return count("pair_fold", f"{fold(a)} {fold(b)}")
 
     out: dict[int, tuple[tuple[str, float], ...]] = {}

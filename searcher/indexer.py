@@ -142,6 +142,7 @@ def _fields(b) -> dict:
         "title_fold": b.title,
         "syl": b.body,
         "fold": b.body,
+        "pair": b.body,
         "pair_fold": b.body,
         "word": f"{b.title}\n{b.body}",
         "ref": ref_keys,  # pre-analysed: whoosh indexes a list of terms as given
@@ -158,13 +159,14 @@ def _analysed_fields(b) -> dict:
 
     ref_keys, mentions = _mentions(b.title, b.body)
     title, title_fold = analysis.title_fields(b.title)
-    syl, fold, pair_fold = analysis.body_fields(b.body)
+    syl, fold, pair, pair_fold = analysis.body_fields(b.body)
     return {
         "title": title,
         "_stored_title": b.title,  # whoosh stores this instead of the pre-analysed value
         "title_fold": title_fold,
         "syl": syl,
         "fold": fold,
+        "pair": pair,
         "pair_fold": pair_fold,
         "word": analysis.word_counts(f"{b.title}\n{b.body}"),
         "ref": analysis.counts(ref_keys),

@@ -300,12 +300,13 @@ def test_one_syllable_pass_gives_each_fields_own_terms(text):
     """Every pre-analysed field encodes to exactly what whoosh's field.index(text) gives."""
     schema = build_schema()
     title, title_fold = analysis.title_fields(text)
-    syl, fold, pair_fold = analysis.body_fields(text)
+    syl, fold, pair, pair_fold = analysis.body_fields(text)
     given = {
         "title": title,
         "title_fold": title_fold,
         "syl": syl,
         "fold": fold,
+        "pair": pair,
         "pair_fold": pair_fold,
         "word": analysis.word_counts(text),
     }
