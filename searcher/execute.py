@@ -547,6 +547,11 @@ class QueryExecutor:
         docs, scores = scored
         return _Hits(docs, scores * q.boost if q.boost != 1.0 else scores)
 
+    def forget_terms(self) -> None:
+        """Drop the scored postings kept so far (benchmarks time a query from scratch)."""
+        self._scored.clear()
+        self._scored_bytes = 0
+
     def _keep(self, key: tuple[int, str, bytes], docs: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Remember a term's scored postings (read-only), within :data:`_TERM_CACHE_BYTES`:
         the least recently used go first."""
