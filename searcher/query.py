@@ -557,12 +557,14 @@ def _bonus_queries(units: list[Unit]) -> list[wq.Query]:
 
 
 def _pair_terms(a: Syl, b: Syl) -> list[wq.Query]:
-    """The pair terms for two adjacent query syllables: every form each may take."""
+    """The pair terms for two adjacent query syllables: every form each may take,
+    as ``pair_fold`` terms; forms that fold alike add their weights, as their
+    terms' scores would add up."""
     boosts: dict[str, float] = {}
     for _an, af, aw in a.pair_forms():
         for _bn, bf, bw in b.pair_forms():
             key = f"{af} {bf}"
-            boosts[key] = max(boosts.get(key, 0.0), ADJACENT_BONUS * aw * bw)
+            boosts[key] = boosts.get(key, 0.0) + ADJACENT_BONUS * aw * bw
     return [wq.Term("pair_fold", k, boost=w) for k, w in boosts.items()]
 
 

@@ -105,6 +105,7 @@ def pack_weights(weights: array) -> bytes:
 
 
 def unpack_docs(blob: bytes):
+    """The document numbers of :func:`pack_docs`, as a new ``intp`` array."""
     import numpy as np
 
     tag = blob[:4]
@@ -116,6 +117,7 @@ def unpack_docs(blob: bytes):
 
 
 def unpack_weights(blob: bytes):
+    """The weights of :func:`pack_weights`, as a new ``float64`` array."""
     import numpy as np
 
     tag = blob[:4]
@@ -166,8 +168,8 @@ class Sidecar:
     def __init__(self, path: Path):
         uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
         self.con = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        # Read through a memory map, not a read() call per page: a term's look-up takes
-        # about 9 µs instead of 15 (file-backed pages, shared by every process).
+        # Read through a memory map, not a read() call per page (file-backed pages, shared
+        # by every process): a term's look-up took 9 µs instead of 15 in format 1, 4 in format 2.
         self.con.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
         meta = dict(self.con.execute("SELECT key, value FROM meta"))
         self.format = meta.get("format")
