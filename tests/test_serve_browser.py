@@ -225,9 +225,14 @@ def browser_without_js(tmp_path_factory):
 
 
 def wait(driver, condition, what: str):
+    """Wait for ``condition``; an element found on the page being left (a form sent
+    without JavaScript loads a new page) is stale, and is looked for again."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, 60).until(condition, message=f"waiting for {what}")
+    return WebDriverWait(driver, 60, ignored_exceptions=(StaleElementReferenceException,)).until(
+        condition, message=f"waiting for {what}"
+    )
 
 
 def results_for(driver, query: str):
