@@ -440,3 +440,20 @@ def test_installed_bantin_script(seed_index, seed_ids, tmp_path):
                        text=True, cwd=tmp_path, env=subprocess_env(), timeout=60)
     assert p.returncode == 0, p.stderr
     assert seed_ids["003"] in p.stdout.splitlines()[1]  # not wrapped: one hit per line when piped
+
+
+@pytest.mark.parametrize("fmt", [[], ["--json"]])
+def test_a_reader_that_goes_away_is_not_no_results(seed_index, fmt):
+    """``bantin search … | head -1``: the pipe closes under the output.  That is a
+    success (exit 0, nothing on stderr), not exit 1, which means "no results"."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line is written
+    try:
+        p = subprocess.run(
+            [sys.executable, "-m", "searcher", "search", "--index", str(seed_index), *fmt, "Kết luận 21"],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr == ""

@@ -235,8 +235,18 @@ def _console(stderr: bool):
     """
     from rich.console import Console
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            """The reader went away (``bantin search … | head -1``): as rich does, send
+            the rest to /dev/null, but end as a success (:func:`handle_errors`), not
+            with rich's exit 1, which would say "no results"."""
+            self.quiet = True
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.file.fileno())
+            raise BrokenPipeError
+
     stream = sys.stderr if stderr else sys.stdout
-    return Console(stderr=stderr, highlight=False, markup=False, emoji=False, soft_wrap=not stream.isatty())
+    return _Console(stderr=stderr, highlight=False, markup=False, emoji=False, soft_wrap=not stream.isatty())
 
 
 def stderr_console():
