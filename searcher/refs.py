@@ -128,7 +128,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from .errors import QueryError
-from .normalise import fold, norm_syllable
+from .normalise import fix_lookalikes, fold, norm_syllable
 
 __all__ = [
     "CODE_NAMES",
@@ -1065,13 +1065,14 @@ def _fold_table() -> str:
             out.append(ch.lower())
             continue
         low = ch.lower()
-        # Most characters fold to themselves: no decomposition, no case, no mark, not a
-        # look-alike of đ (fold's own steps, checked cheaply, before calling it).
+        # Most characters fold to themselves: fold's own steps (look-alikes, case,
+        # decomposition, marks, đ), checked cheaply before calling it.
         if (
             low == ch
+            and fix_lookalikes(ch) == ch
             and unicodedata.normalize("NFD", ch) == ch
             and not unicodedata.combining(ch)
-            and ch not in "đðĐÐƉɖ"
+            and ch != "đ"
         ):
             out.append(ch)
             continue

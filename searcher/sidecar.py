@@ -108,24 +108,26 @@ def unpack_docs(blob: bytes):
     """The document numbers of :func:`pack_docs`, as a new ``intp`` array."""
     import numpy as np
 
-    tag = blob[:4]
-    if tag == _PACKED:
-        return np.cumsum(np.frombuffer(blob, dtype="<u2", offset=4), dtype=np.intp)
-    if tag == _PLAIN:
-        return np.frombuffer(blob, dtype="<u4", offset=4).astype(np.intp)
-    raise ValueError("unknown packing")
+    packed, values = _unpack(blob, "<u4")
+    return np.cumsum(values, dtype=np.intp) if packed else values.astype(np.intp)
 
 
 def unpack_weights(blob: bytes):
     """The weights of :func:`pack_weights`, as a new ``float64`` array."""
     import numpy as np
 
+    return _unpack(blob, "<f4")[1].astype(np.float64)
+
+
+def _unpack(blob: bytes, plain: str):
+    """``(packed, values)`` of a format-2 blob: its 16-bit values, or its ``plain`` ones."""
+    import numpy as np
+
     tag = blob[:4]
-    if tag == _PACKED:
-        return np.frombuffer(blob, dtype="<u2", offset=4).astype(np.float64)
-    if tag == _PLAIN:
-        return np.frombuffer(blob, dtype="<f4", offset=4).astype(np.float64)
-    raise ValueError("unknown packing")
+    if tag not in (_PACKED, _PLAIN):
+        raise ValueError("unknown packing")
+    packed = tag == _PACKED
+    return packed, np.frombuffer(blob, dtype="<u2" if packed else plain, offset=4)
 
 
 _Collector = Collector  # the name it had

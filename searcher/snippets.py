@@ -40,17 +40,14 @@ class Terms:
         return raws & self._matching
 
 
-_SYLLABLE_CHAR = re.compile(r"[^\W_]")
-
-
 def _occurrences(text: str, raw: str) -> Iterator[tuple[int, int]]:
-    """Where ``raw`` stands as a whole :data:`SYLLABLE_RE` token of ``text``."""
-    n, end = len(raw), len(text)
+    """Where ``raw`` stands as a whole :data:`SYLLABLE_RE` token of ``text``: no
+    syllable character just before it or just after it."""
+    n = len(raw)
     i = text.find(raw)
     while i >= 0:
-        if (i == 0 or not _SYLLABLE_CHAR.match(text, i - 1)) and (
-            i + n == end or not _SYLLABLE_CHAR.match(text, i + n)
-        ):
+        before = i > 0 and SYLLABLE_RE.match(text, i - 1, i)
+        if not before and not SYLLABLE_RE.match(text, i + n, i + n + 1):
             yield i, i + n
         i = text.find(raw, i + n)
 

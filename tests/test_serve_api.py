@@ -472,11 +472,16 @@ def test_corrupt_index_is_503(tmp_path, corpus_dir):
         error(c.get("/v1/health"), 503, "index_corrupt")
 
 
-def test_the_service_follows_index_updates(tmp_path, corpus_dir):
-    corpus = tmp_path / "corpus"
+def changeable_index(tmp_path: Path, corpus_dir: Path) -> tuple[Path, Path]:
+    """A copy of the seed corpus that a test may change, and its index."""
+    corpus, ix = tmp_path / "corpus", tmp_path / "index"
     shutil.copytree(corpus_dir, corpus)
-    ix = tmp_path / "index"
     build_index(corpus, ix)
+    return corpus, ix
+
+
+def test_the_service_follows_index_updates(tmp_path, corpus_dir):
+    corpus, ix = changeable_index(tmp_path, corpus_dir)
     with TestClient(create_app(ix)) as c:
         before = c.get("/v1/health").json()
         assert c.get("/v1/search", params={"q": "zorvakin"}).json()["total"] == 0
@@ -535,10 +540,7 @@ def test_a_repeated_search_is_answered_from_the_cache(index, searcher):
 
 
 def test_the_cache_never_answers_from_an_old_generation(tmp_path, corpus_dir):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(corpus_dir, corpus)
-    ix = tmp_path / "index"
-    build_index(corpus, ix)
+    corpus, ix = changeable_index(tmp_path, corpus_dir)
     with TestClient(create_app(ix)) as c:
         params = {"q": "hội nghị giao ban", "facets": "year"}
         before = c.get("/v1/search", params=params)
