@@ -7,7 +7,7 @@ index schema, so they must stay importable at ``searcher.analysis.<Name>``.
 
 * :func:`syllable_analyzer`  – ``hòa``-canonical, lower-case syllables (field ``syl``, ``title``)
 * :func:`fold_analyzer`      – the same, diacritics stripped (fields ``fold``, ``title_fold``)
-* :func:`pair_analyzer`      – adjacent syllable pairs ``kết luận`` (field ``pair``: which bulletins hold them, no more)
+* :func:`pair_analyzer`      – adjacent syllable pairs ``kết luận`` (no field: the scoring sidecar counts them)
 * :func:`pair_fold_analyzer` – adjacent syllable pairs without diacritics ``ket luan`` (field ``pair_fold``)
 * :func:`word_analyzer`      – pyvi compound words ``đảng_viên`` (field ``word``); index mode only
 * :func:`ref_analyzer`       – document-reference keys ``kl:21`` (field ``ref``)
@@ -27,7 +27,7 @@ compares both paths posting by posting.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from whoosh.analysis import Filter, ShingleFilter, Token, Tokenizer
@@ -350,15 +350,22 @@ def title_fields(title: str) -> tuple[Analysed, Analysed]:
     return Analysed("positions", syl), Analysed("positions", folded)
 
 
-def body_fields(body: str) -> tuple[Analysed, Analysed, Analysed, Analysed]:
-    """``syl``, ``fold``, ``pair`` and ``pair_fold`` of a body, from one syllable pass."""
+def body_fields(body: str) -> tuple[Analysed, Analysed, Collection[str], Analysed]:
+    """``syl``, ``fold``, the accented pairs and ``pair_fold`` of a body, from one
+    syllable pass.  The accented pairs are not a field: the scoring sidecar counts
+    which bulletins hold each (:class:`searcher.sidecar.PairCounts`)."""
     syl, folded, pair, pair_fold = _syllable_pass(body, pairs=True)
     return (
         Analysed("positions", syl),
         Analysed("positions", folded),
-        Analysed("counts", pair),
+        pair.keys(),
         Analysed("counts", pair_fold),
     )
+
+
+def body_pairs(body: str) -> Collection[str]:
+    """The distinct accented pairs of a body (as :func:`body_fields` gives them)."""
+    return _syllable_pass(body, pairs=True)[2].keys()
 
 
 def counts(terms: Iterable[str]) -> Analysed:

@@ -428,6 +428,11 @@ class QueryExecutor:
         for leaf in self.leaves:
             leaf.close()
 
+    def pair_count(self, pair: str) -> int:
+        """How many bulletins hold the accented ``pair`` (deleted ones until their
+        segment is merged, as whoosh's document frequencies)."""
+        return sum(leaf.sidecar.pair_count(pair) for leaf in self.leaves if leaf.sidecar is not None)
+
     # -- top level ---------------------------------------------------------------
 
     def top(self, q: wq.Query, limit: int, allow: wq.Query | None = None) -> Ranked:

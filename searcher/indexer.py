@@ -136,13 +136,15 @@ def _mentions(title: str, body: str) -> tuple[list[str], list[dict]]:
 def _fields(b) -> dict:
     """The whoosh document for one :class:`~searcher.bulletins.Bulletin`, as text:
     each field is analysed by its own analyzer (whoosh's stock writer path)."""
+    from . import analysis
+
     ref_keys, mentions = _mentions(b.title, b.body)
     return {
         "title": b.title,
         "title_fold": b.title,
         "syl": b.body,
         "fold": b.body,
-        "pair": b.body,
+        "_pairs": analysis.body_pairs(b.body),  # not a field: counted in the sidecar
         "pair_fold": b.body,
         "word": f"{b.title}\n{b.body}",
         "ref": ref_keys,  # pre-analysed: whoosh indexes a list of terms as given
@@ -166,7 +168,7 @@ def _analysed_fields(b) -> dict:
         "title_fold": title_fold,
         "syl": syl,
         "fold": fold,
-        "pair": pair,
+        "_pairs": pair,  # not a field: counted in the sidecar
         "pair_fold": pair_fold,
         "word": analysis.word_counts(f"{b.title}\n{b.body}"),
         "ref": analysis.counts(ref_keys),
@@ -196,8 +198,16 @@ def _document(b) -> dict:
     return _fields(b) if LEGACY_WRITER else _analysed_fields(b)
 
 
+def _stored_pairs(stored: dict):
+    """The accented pairs of a bulletin, read again from its stored body (a merge
+    takes a deleted bulletin's pairs out of the counts)."""
+    from . import analysis
+
+    return analysis.body_pairs(stored.get("body") or "")
+
+
 def _open_writer(ix, lock: bool = True):
-    return wi.open_writer(ix, bulk=not LEGACY_WRITER, lock=lock, compound=COMPOUND_SEGMENTS)
+    return wi.open_writer(ix, bulk=not LEGACY_WRITER, lock=lock, compound=COMPOUND_SEGMENTS, pairs_of=_stored_pairs)
 
 
 def _from_stored(f: dict):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from whoosh import columns, formats, scoring
-from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, FieldType, Schema
+from whoosh import columns, scoring
+from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import (
     fold_analyzer,
-    pair_analyzer,
     pair_fold_analyzer,
     ref_analyzer,
     syllable_analyzer,
@@ -26,8 +25,9 @@ from .analysis import (
 # laws, articles and the Party Statute as references; the bulk writer with
 # inlined small posting lists.  2026.11.5: adjacency scored from ``pair_fold``
 # alone, ``pair`` kept only as which bulletins hold each pair (no counts, no
-# lengths, no sidecar); ``syl`` and ``title`` keep positions, not character offsets.)
-ANALYSIS_VERSION = "2026.11.5"
+# lengths, no sidecar); ``syl`` and ``title`` keep positions, not character offsets.
+# 2026.11.6: no ``pair`` field; the scoring sidecar counts the accented pairs.)
+ANALYSIS_VERSION = "2026.11.6"
 
 # Dates the archive can be filtered and sorted by: from the header, the byline
 # or the record.  A date read from the running text is shown, not trusted.
@@ -75,9 +75,11 @@ def build_schema() -> Schema:
     * ``fold`` / ``title_fold``: syllables without diacritics: "ket luan 21".
     * ``pair_fold``: adjacent syllable pairs without diacritics: adjacency counts, as
       cheap terms.
-    * ``pair``: the same pairs with their diacritics, only as which bulletins hold
-      them: the typo reader's bigram counts (:mod:`searcher.corrections`).  Scoring
-      them too ranked no better and cost a third of the index.
+    * no field for the same pairs with their diacritics: the typo reader's bigram
+      counts (:mod:`searcher.corrections`) are kept beside each segment, in its
+      scoring sidecar (:class:`searcher.sidecar.PairCounts`).  As a whoosh field,
+      scored, they ranked no better and cost a third of the index; unscored, still
+      a quarter.
     * ``word``: pyvi compound words over title and body: words outrank scattered syllables.
     * ``ref``: document-reference keys of title and body: "Kết luận 21" is one term
       (given pre-analysed by the index job, so the recogniser runs once per bulletin).
@@ -88,7 +90,6 @@ def build_schema() -> Schema:
         title_fold=TEXT(analyzer=fold_analyzer()),
         syl=TEXT(analyzer=syllable_analyzer()),
         fold=TEXT(analyzer=fold_analyzer()),
-        pair=FieldType(formats.Existence(), pair_analyzer(), scorable=False),
         pair_fold=TEXT(analyzer=pair_fold_analyzer(), phrase=False),
         word=TEXT(analyzer=word_analyzer(), phrase=False),
         ref=TEXT(analyzer=ref_analyzer(), phrase=False),

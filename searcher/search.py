@@ -139,6 +139,13 @@ class _Open:
                 self.ix.close()
                 raise
 
+    def pair_count(self, field: str, pair: str) -> int:
+        """Bulletins holding two syllables side by side (the typo reader's counts):
+        ``pair`` as written, counted in the scoring sidecars; ``pair_fold`` from whoosh."""
+        if field == "pair":
+            return self.executor.pair_count(pair)
+        return self.searcher.doc_frequency(field, pair)
+
     def close(self) -> None:
         self.executor.close()
         self.searcher.close()
@@ -270,7 +277,7 @@ class Searcher:
     def plan(self, query: str) -> QueryPlan:
         """How ``query`` is read (units, words, references): for debugging and tests."""
         with self._using() as o:
-            return read_query(query, o.vocab, pairs=o.searcher.doc_frequency)
+            return read_query(query, o.vocab, pairs=o.pair_count)
 
     def search(
         self,
@@ -323,9 +330,7 @@ class Searcher:
         column_filters = filters.since or filters.until or filters.sources or filters.authors
         keep = (lambda leaf: keep_mask(leaf.columns, filters)) if column_filters else None
         with self._using() as o:
-            plan = (
-                None if browse else read_query(text, o.vocab, forgiving=bool(correct), pairs=o.searcher.doc_frequency)
-            )
+            plan = None if browse else read_query(text, o.vocab, forgiving=bool(correct), pairs=o.pair_count)
             with _reading(o.gen):
                 page = self._run(o, plan, Page(limit, offset, sort, allow, keep))
                 counts = (
@@ -448,7 +453,7 @@ class Searcher:
         for i in range(len(words)):
             candidate = " ".join(words[:i] + words[i + 1 :])
             try:
-                q = read_query(candidate, o.vocab, forgiving=plan.forgiving, pairs=o.searcher.doc_frequency)
+                q = read_query(candidate, o.vocab, forgiving=plan.forgiving, pairs=o.pair_count)
             except QueryError:
                 continue
             total = o.executor.match(q.all_query, p.allow, p.keep).total

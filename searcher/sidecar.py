@@ -15,24 +15,36 @@ BM25F would.
 * Named like a segment file, so whoosh's own clean-up deletes it with its
   segment, and generations share it by hard link like the segment's files.
 * Terms with fewer than :data:`MIN_POSTINGS` postings are left to whoosh (cheap
-  there); a missing sidecar only makes a segment slower, never different.
+  there); a missing sidecar makes a segment's scoring slower, never different
+  (but the typo reader then finds none of its accented pairs, below).
 * Format 2 packs a term's postings in 4 bytes each where it can: document
   numbers as 16-bit gaps, weights (term counts) as 16-bit integers; a term
   whose gaps or weights do not fit keeps 32-bit numbers and floats (see
   :func:`pack_docs`, :func:`pack_weights`).  Format 1 (8 bytes a posting) is
   still read.
+* Format 3 adds the segment's **accented pairs**: for every pair of adjacent
+  syllables with their diacritics ("đã phải"), how many of the segment's
+  bulletins hold it, keyed by a 64-bit fingerprint of the pair
+  (:func:`pair_key`).  The typo reader asks these counts ("đã hải" is in no
+  bulletin, "đã phải" in 900); they used to be a whoosh field of their own
+  (``pair``), which took a third of the index for a count.  A merged segment
+  adds its sources' counts and takes away those of their deleted bulletins,
+  whose pairs are read again from their stored text (:class:`PairCounts`).
+  Formats 1 and 2 have no pairs: every count is 0 there.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 from array import array
+from collections.abc import Iterable
 from pathlib import Path
 
 EXT = "bantin"
-FORMAT = "2"
-_READABLE = ("1", "2")
+FORMAT = "3"
+_READABLE = ("1", "2", "3")
 # Format 2: each blob starts with a 4-byte tag (the rest stays aligned).
 _PLAIN, _PACKED = b"\x00\x00\x00\x00", b"\x01\x00\x00\x00"
 MIN_POSTINGS = 32
@@ -133,7 +145,57 @@ def _unpack(blob: bytes, plain: str):
 _Collector = Collector  # the name it had
 
 
-def write(path: Path, collector: Collector, reader, doc_count: int) -> None:
+def pair_key(pair: str) -> int:
+    """The 64-bit fingerprint (signed, as SQLite keys are) a pair is counted under.
+    With half a million pairs in a segment, two pairs share one by chance once in
+    about 36 trillion look-ups."""
+    return int.from_bytes(hashlib.blake2b(pair.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+
+
+def pair_keys(pairs: Iterable[str]):
+    """:func:`pair_key` of each pair, lazily (the index job's hot loop: names bound once)."""
+    blake2b, from_bytes = hashlib.blake2b, int.from_bytes
+    return (from_bytes(blake2b(p.encode("utf-8"), digest_size=8).digest(), "little", signed=True) for p in pairs)
+
+
+class PairCounts:
+    """A segment's accented pairs and how many of its bulletins hold each, as
+    its writer gathers them: each new bulletin's distinct pairs (:meth:`add`),
+    and for a merge, the counts of the merged segments (:meth:`add_counts`)
+    less the pairs of their deleted bulletins (:meth:`remove`)."""
+
+    def __init__(self):
+        self._keys = array("q")  # one per (bulletin, distinct pair) added
+        self._counted: list[tuple[object, object]] = []  # (keys, counts) arrays: merged and removed
+
+    def add(self, pairs: Iterable[str]) -> None:
+        """One bulletin's distinct pairs."""
+        self._keys.extend(pair_keys(pairs))
+
+    def add_counts(self, keys, counts) -> None:
+        self._counted.append((keys, counts))
+
+    def remove(self, pairs: Iterable[str]) -> None:
+        """A deleted bulletin's distinct pairs, counted in a segment being merged."""
+        import numpy as np
+
+        keys = np.fromiter(pair_keys(pairs), dtype=np.int64)
+        self._counted.append((keys, np.full(len(keys), -1, dtype=np.int64)))
+
+    def totals(self):
+        """``(keys, counts)``: the distinct keys ascending, each with its count (> 0)."""
+        import numpy as np
+
+        keys = [np.frombuffer(self._keys, dtype=np.int64)] + [np.asarray(k, dtype=np.int64) for k, _ in self._counted]
+        counts = [np.ones(len(self._keys), dtype=np.int64)] + [np.asarray(c, dtype=np.int64) for _, c in self._counted]
+        every = np.concatenate(keys)
+        unique, where = np.unique(every, return_inverse=True)
+        totals = np.bincount(where, weights=np.concatenate(counts), minlength=len(unique)).astype(np.int64)
+        kept = totals > 0
+        return unique[kept], totals[kept]
+
+
+def write(path: Path, collector: Collector, reader, doc_count: int, pairs: PairCounts | None = None) -> None:
     """Write the sidecar of one finished segment (``reader`` reads that segment)."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
@@ -158,6 +220,11 @@ def write(path: Path, collector: Collector, reader, doc_count: int) -> None:
         rows = sorted(collector.rows, key=lambda r: (r[0], r[1]))  # in key order: full index pages
         for i in range(0, len(rows), _ROWS_PER_INSERT):
             con.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)", rows[i : i + _ROWS_PER_INSERT])
+        # Keyed by the fingerprint itself (the rowid): no second index, about 15 bytes a pair.
+        con.execute("CREATE TABLE pairs(key INTEGER PRIMARY KEY, bulletins INTEGER)")
+        if pairs is not None:
+            keys, counts = pairs.totals()  # keys ascending: pages filled in order
+            con.executemany("INSERT INTO pairs VALUES (?, ?)", zip(keys.tolist(), counts.tolist()))
         con.commit()
     finally:
         con.close()
@@ -179,6 +246,7 @@ class Sidecar:
             raise ValueError(f"sidecar format {self.format!r}, expected one of {', '.join(_READABLE)}")
         self.documents = int(meta["documents"])
         self.fields = frozenset(f for (f,) in self.con.execute("SELECT field FROM lengths"))
+        self.has_pairs = self.format not in ("1", "2")
         self._lengths: dict[str, object] = {}
 
     @classmethod
@@ -220,6 +288,22 @@ class Sidecar:
         if len(docs) != len(weights) or (len(docs) and int(docs[-1]) >= self.documents):
             raise damaged
         return docs, weights
+
+    def pair_count(self, pair: str) -> int:
+        """How many of the segment's bulletins hold ``pair`` (0 before format 3)."""
+        if not self.has_pairs:
+            return 0
+        row = self.con.execute("SELECT bulletins FROM pairs WHERE key = ?", (pair_key(pair),)).fetchone()
+        return int(row[0]) if row else 0
+
+    def pair_counts(self):
+        """``(keys, counts)`` of every pair (empty arrays before format 3)."""
+        import numpy as np
+
+        rows = self.con.execute("SELECT key, bulletins FROM pairs").fetchall() if self.has_pairs else []
+        keys = np.fromiter((k for k, _ in rows), dtype=np.int64, count=len(rows))
+        counts = np.fromiter((n for _, n in rows), dtype=np.int64, count=len(rows))
+        return keys, counts
 
     def close(self) -> None:
         self.con.close()
