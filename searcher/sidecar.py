@@ -39,6 +39,7 @@ import hashlib
 import os
 import sqlite3
 from array import array
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -165,12 +166,14 @@ class PairCounts:
     less the pairs of their deleted bulletins (:meth:`remove`)."""
 
     def __init__(self):
-        self._keys = array("q")  # one per (bulletin, distinct pair) added
+        # pair -> bulletins, for the bulletins added: each distinct pair is fingerprinted
+        # once, when the segment is written (a fifth as many hashes as pairs added)
+        self._added: Counter[str] = Counter()
         self._counted: list[tuple[object, object]] = []  # (keys, counts) arrays: merged and removed
 
     def add(self, pairs: Iterable[str]) -> None:
         """One bulletin's distinct pairs."""
-        self._keys.extend(pair_keys(pairs))
+        self._added.update(pairs)  # counted in C
 
     def add_counts(self, keys, counts) -> None:
         self._counted.append((keys, counts))
@@ -186,8 +189,11 @@ class PairCounts:
         """``(keys, counts)``: the distinct keys ascending, each with its count (> 0)."""
         import numpy as np
 
-        keys = [np.frombuffer(self._keys, dtype=np.int64)] + [np.asarray(k, dtype=np.int64) for k, _ in self._counted]
-        counts = [np.ones(len(self._keys), dtype=np.int64)] + [np.asarray(c, dtype=np.int64) for _, c in self._counted]
+        added = self._added
+        keys = [np.fromiter(pair_keys(added), dtype=np.int64, count=len(added))]
+        counts = [np.fromiter(added.values(), dtype=np.int64, count=len(added))]
+        keys += [np.asarray(k, dtype=np.int64) for k, _ in self._counted]
+        counts += [np.asarray(c, dtype=np.int64) for _, c in self._counted]
         every = np.concatenate(keys)
         unique, where = np.unique(every, return_inverse=True)
         totals = np.bincount(where, weights=np.concatenate(counts), minlength=len(unique)).astype(np.int64)
