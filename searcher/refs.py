@@ -1048,39 +1048,45 @@ def _law_number_keys(symbol: str) -> list[str]:
 _TABLE_SIZE = 0x2000  # Latin, Latin Extended Additional (Vietnamese), punctuation
 
 
-@lru_cache(maxsize=1)
-def _fold_table() -> str:
-    """``str.translate`` table: each character below U+2000 to one folded character.
+class _FoldMap(dict):
+    """``str.translate`` mapping: each character below U+2000 to one folded character,
+    worked out the first time a text holds it (a search meets a few dozen of the
+    8,192, so a cold search builds no whole table).
 
-    Built on first use (not at import).  A character that :func:`fold` would
-    drop or expand is lower-cased instead, or kept when that too would change
-    its length; characters from U+2000 up are left as they are.
+    A character that :func:`fold` would drop or expand is lower-cased instead, or
+    kept when that too would change its length; characters from U+2000 up are
+    left as they are.  Filling it from two threads at once stores equal values.
     """
-    import unicodedata
 
-    out = []
-    for code in range(_TABLE_SIZE):
+    def __missing__(self, code: int) -> str:
+        import unicodedata
+
         ch = chr(code)
-        if code < 0x80:
-            out.append(ch.lower())
-            continue
-        low = ch.lower()
-        # Most characters fold to themselves: fold's own steps (look-alikes, case,
-        # decomposition, marks, đ), checked cheaply before calling it.
-        if (
-            low == ch
-            and fix_lookalikes(ch) == ch
-            and unicodedata.normalize("NFD", ch) == ch
-            and not unicodedata.combining(ch)
-            and ch != "đ"
-        ):
-            out.append(ch)
-            continue
-        folded = fold(ch)
-        if len(folded) != 1:
-            folded = low if len(low) == 1 else ch
-        out.append(folded)
-    return "".join(out)
+        if code >= _TABLE_SIZE:
+            out = ch
+        elif code < 0x80:
+            out = ch.lower()
+        else:
+            low = ch.lower()
+            # Most characters fold to themselves: fold's own steps (look-alikes, case,
+            # decomposition, marks, đ), checked cheaply before calling it.
+            if (
+                low == ch
+                and fix_lookalikes(ch) == ch
+                and unicodedata.normalize("NFD", ch) == ch
+                and not unicodedata.combining(ch)
+                and ch != "đ"
+            ):
+                out = ch
+            else:
+                out = fold(ch)
+                if len(out) != 1:
+                    out = low if len(low) == 1 else ch
+        self[code] = out
+        return out
+
+
+_FOLD_MAP = _FoldMap()
 
 
 def fold_same_length(text: str) -> str:
@@ -1090,7 +1096,7 @@ def fold_same_length(text: str) -> str:
     ``len(text)``).  Lone combining marks and characters from U+2000 up are
     not removed, only kept, so they can never shift an offset.
     """
-    return text.translate(_fold_table())
+    return text.translate(_FOLD_MAP)
 
 
 # --- small helpers -------------------------------------------------------------
