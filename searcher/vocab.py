@@ -127,16 +127,26 @@ def _top(groups: dict[str, list[tuple[str, int]]], keep: int | None = MAX_FORMS)
     return {k: sorted(v, key=lambda x: (-x[1], x[0]))[:keep] for k, v in groups.items()}
 
 
+def doc_frequencies(reader, fieldname: str) -> dict[str, int]:
+    """Each term of a field with the number of documents holding it, summed over
+    the reader's segments.  Each segment's lexicon is read in order: a reader
+    over several segments would look every term up in every segment (an index
+    job adding 1 % of the slice spent two thirds of its time there)."""
+    out: dict[str, int] = {}
+    for leaf, _offset in reader.leaf_readers():
+        for btext, info in leaf.iter_field(fieldname):
+            text = btext.decode("utf-8")
+            out[text] = out.get(text, 0) + info.doc_frequency()
+    return out
+
+
 def from_reader(reader) -> Vocabulary:
     """Collect the vocabulary of an open whoosh reader."""
     syl_groups: dict[str, list[tuple[str, int]]] = {}
-    for btext, info in reader.iter_field("syl"):
-        text = btext.decode("utf-8")
-        syl_groups.setdefault(fold(text), []).append((text, info.doc_frequency()))
+    for text, df in doc_frequencies(reader, "syl").items():
+        syl_groups.setdefault(fold(text), []).append((text, df))
     word_groups: dict[str, list[tuple[str, int]]] = {}
-    for btext, info in reader.iter_field("word"):
-        text = btext.decode("utf-8")
-        df = info.doc_frequency()
+    for text, df in doc_frequencies(reader, "word").items():
         if df <= 0 or text.count("_") >= MAX_WORD_SYLLABLES:
             continue
         word_groups.setdefault(fold(text), []).append((text, df))

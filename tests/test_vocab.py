@@ -62,3 +62,27 @@ def test_a_file_of_another_shape_is_refused(tmp_path, data):
     (tmp_path / vocab.VOCAB).write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValueError):
         vocab.load(tmp_path)
+
+
+def test_doc_frequencies_sum_the_segments_as_whoosh_does(tmp_path):
+    """Read segment by segment, the same counts as whoosh's reader over all of them."""
+    from whoosh import index as windex
+
+    from searcher import whoosh_internals as wi
+    from searcher.schema import build_schema
+
+    ix = windex.create_in(str(tmp_path), build_schema())
+    for texts in (["Kết luận 21 của Bộ Chính trị", "Hà Nội"], ["Bộ Chính trị họp", "kết luận", "Hà Giang"]):
+        w = wi.open_writer(ix)
+        for t in texts:
+            w.add_document(id=t, syl=t, title=t)
+        wi.commit_segments(w, wi.merge_segments(w, lambda _w, segments: segments))
+    try:
+        with ix.reader() as r:
+            assert len(r.leaf_readers()) == 2
+            for field in ("syl", "title"):
+                want = {b.decode("utf-8"): info.doc_frequency() for b, info in r.iter_field(field)}
+                assert want["bộ"] == 2 and want["giang"] == 1
+                assert vocab.doc_frequencies(r, field) == want
+    finally:
+        ix.close()
