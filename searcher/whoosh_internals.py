@@ -60,7 +60,8 @@ whoosh internals used (all here)
 ``W3FieldWriter``: ``_postwriter``, ``_postfile``, ``_format``, ``_btext``;
 ``W3PostingsWriter``: its constructor's
 arguments (``_blocklimit``, ``_byteids``, ``_compression``, ``_inlinelimit``),
-``_write_block`` (replaced), ``_blockcount``, ``_terminfo``, ``_format``,
+``start_postings``, ``finish_postings`` and ``_write_block`` (replaced),
+``_blockcount``, ``_terminfo``, ``_format``, ``_startoffset``, ``written``,
 ``_postfile``, ``_new_block``, ``_mini_ids``, ``_mini_weights``,
 ``_mini_values`` and the block buffer ``_ids``, ``_weights``, ``_values``,
 ``_maxweight``, ``_minlength``, ``_maxlength``; ``W3TermInfo``: ``_struct``,
@@ -113,6 +114,8 @@ PICKLE_PROTOCOL = 3
 # Postings turned into Python lists at a time when a field is written (bounds the
 # transient memory of a large field).
 _CHUNK_POSTINGS = 1 << 16
+
+_INT_BYTES = 4  # StructFile.write_int: a signed 32-bit number
 
 
 # --- the job's steps ------------------------------------------------------------------------
@@ -409,7 +412,10 @@ class _InliningTermInfo(W3TermInfo):
 
 class _PostingsWriter(W3PostingsWriter):
     """whoosh's postings writer, its blocks pickled with ``protocol`` and left
-    uncompressed when zlib would not make them smaller."""
+    uncompressed when zlib would not make them smaller.  It counts the bytes it
+    writes instead of asking the file where it is twice per term (``tell``, a
+    system call each time: a sixth of the time an index job spends writing a
+    small segment)."""
 
     def __init__(self, like: W3PostingsWriter, protocol: int):
         super().__init__(
@@ -420,11 +426,36 @@ class _PostingsWriter(W3PostingsWriter):
             inlinelimit=like._inlinelimit,
         )
         self.protocol = protocol
+        self._at = like._postfile.tell()  # where the next byte goes: only this writer writes the file
+
+    def start_postings(self, format_, terminfo):
+        # W3PostingsWriter.start_postings, with the counted offset
+        if self._terminfo:
+            raise RuntimeError("start_postings called inside a term")
+        self._format = format_
+        self._blockcount = 0
+        self._new_block()
+        self._terminfo = terminfo
+        self._startoffset = self._at
+
+    def finish_postings(self):
+        # W3PostingsWriter.finish_postings, with the counted offset
+        terminfo = self._terminfo
+        if not self.written() and len(self) < self._inlinelimit:
+            terminfo.add_block(self)
+            terminfo.set_inline(self._ids, self._weights, self._values)
+        else:
+            if self._ids:
+                self._write_block(last=True)
+            terminfo.set_extent(self._startoffset, self._at - self._startoffset)
+        self._terminfo = None
+        return terminfo
 
     def _write_block(self, last=False):
         # W3PostingsWriter._write_block, but for the protocol and the compression
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
+            self._at += len(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
         data = pickle.dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), self.protocol)
         comp = self._compression
@@ -448,6 +479,7 @@ class _PostingsWriter(W3PostingsWriter):
         self._postfile.write_int(-length if last else length)
         self._postfile.write(infobytes)
         self._postfile.write(data)
+        self._at += _INT_BYTES + length
         self._blockcount += 1
         self._new_block()
 
