@@ -9,10 +9,11 @@ one) three shares of the query's IDF mass:
 * the query terms found in the passage's best sentence;
 * the query terms found in its best window of :data:`WINDOW` syllables;
 * the query's runs of three syllables found as such in the passage (adjacent
-  pairs already count in the first stage, through the ``pair`` field).
+  pairs already count in the first stage, through the ``pair_fold`` field).
 
 It runs on the top candidates only, on stored text, with the same syllable
-normalisation the index used (no word segmentation).
+normalisation the index used (no word segmentation), and keeps of each text
+only where the query's syllables stand (:class:`Passage`).
 
 Measured with ``bantin eval`` (see README, "Ranking quality").
 """
@@ -48,52 +49,97 @@ def idf(doc_count: int, doc_freq: int) -> float:
     return math.log(1 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5))
 
 
-def _sentences(body: str, folded: bool) -> list[list[str]]:
-    """The passage's sentences as their syllables' indexed forms (folded ones when ``folded``)."""
+@dataclass
+class Passage:
+    """A candidate's stored text as far as one query cares: where the syllables
+    that are query terms (or parts of its runs of three) stand.
+
+    ``at``: their syllable positions in the whole text, ascending; ``sentence``:
+    the sentence each stands in; ``terms``: its indexed form; ``length``: the
+    syllables of the whole text.  The other syllables are counted, not kept:
+    the measures below only ever look at query terms.
+    """
+
+    at: list[int]
+    sentence: list[int]
+    terms: list[str]
+    length: int
+
+
+def read_passage(body: str, folded: bool, wanted, seen: dict[str, str | None] | None = None) -> Passage:
+    """The :class:`Passage` of ``body`` for the indexed forms in ``wanted``
+    (folded ones when ``folded``), read as the index reads syllables.
+
+    ``seen`` remembers, across the passages of one query, which written
+    syllables are wanted (their form) and which are not (None).
+    """
     form = 1 if folded else 0
+    seen = {} if seen is None else seen
     parts = [SYLLABLE_RE.findall(sentence) for sentence in _SENTENCE.split(body)]
-    table = {raw: syllable_forms(raw)[form] for raw in set().union(*parts)}  # each distinct syllable once
-    return [[table[t] for t in toks] for toks in parts]
-
-
-def best_sentence_coverage(sentences: list[list[str]], weights: dict[str, float]) -> float:
-    """Largest IDF mass of distinct query terms inside one sentence."""
-    return max((sum(weights[t] for t in set(toks) & weights.keys()) for toks in sentences), default=0.0)
-
-
-def best_window_coverage(sentences: list[list[str]], weights: dict[str, float]) -> float:
-    """Largest IDF mass of distinct query terms inside a window of WINDOW syllables."""
-    # Only the syllables that are query terms matter: each window takes those in its span.
+    table = {}  # the distinct syllables that are wanted, with their form
+    for raw in set().union(*parts):
+        if raw in seen:
+            f = seen[raw]
+        else:
+            f = syllable_forms(raw)[form]
+            f = seen[raw] = f if f in wanted else None
+        if f is not None:
+            table[raw] = f
     at: list[int] = []
+    sentence: list[int] = []
     terms: list[str] = []
     pos = 0
-    for toks in sentences:
-        for t in toks:
-            if t in weights:
-                at.append(pos)
-                terms.append(t)
-            pos += 1
-    best = 0.0
-    lo = hi = 0
-    seen = (0, 0)
-    for i in range(0, max(1, pos - WINDOW + 1), WINDOW_STEP):
-        while lo < len(at) and at[lo] < i:
-            lo += 1
-        hi = max(hi, lo)
-        while hi < len(at) and at[hi] < i + WINDOW:
-            hi += 1
-        if (lo, hi) != seen:  # windows holding the same terms score the same
-            seen = (lo, hi)
-            best = max(best, sum(weights[t] for t in set(terms[lo:hi])))
-    return best
+    for k, toks in enumerate(parts):
+        if table:
+            hits = [j for j, raw in enumerate(toks) if raw in table]
+            if hits:
+                at += [pos + j for j in hits]
+                sentence += [k] * len(hits)
+                terms += [table[toks[j]] for j in hits]
+        pos += len(toks)
+    return Passage(at, sentence, terms, pos)
 
 
-def adjacency(sentences: list[list[str]], ngrams: dict[tuple, float]) -> float:
-    """IDF mass of the query's n-grams (pairs, triples) that stand as such in the passage."""
+def best_sentence_coverage(p: Passage, weights: dict[str, float]) -> float:
+    """Largest IDF mass of distinct query terms inside one sentence."""
+    by_sentence: dict[int, set[str]] = {}
+    for k, t in zip(p.sentence, p.terms):
+        if t in weights:
+            by_sentence.setdefault(k, set()).add(t)
+    return max((sum(weights[t] for t in ts) for ts in by_sentence.values()), default=0.0)
+
+
+def best_window_coverage(p: Passage, weights: dict[str, float]) -> float:
+    """Largest IDF mass of distinct query terms inside a window of WINDOW syllables
+    (windows start every WINDOW_STEP syllables)."""
+    import numpy as np
+
+    at = np.array([a for a, t in zip(p.at, p.terms) if t in weights], dtype=np.int64)
+    if not len(at):
+        return 0.0
+    terms = [t for t in p.terms if t in weights]
+    starts = np.arange(0, max(1, p.length - WINDOW + 1), WINDOW_STEP)
+    # each window's query terms are terms[lo:hi]; windows holding the same ones score the same
+    lo = np.searchsorted(at, starts, "left").tolist()
+    hi = np.searchsorted(at, starts + WINDOW, "left").tolist()
+    spans = {(a, b) for a, b in zip(lo, hi) if b > a}
+    return max((sum(weights[t] for t in set(terms[a:b])) for a, b in spans), default=0.0)
+
+
+def adjacency(p: Passage, ngrams: dict[tuple, float]) -> float:
+    """IDF mass of the query's n-grams (pairs, triples) that stand as such, side
+    by side in one sentence, in the passage (their syllables must be ``wanted``)."""
     if not ngrams:
         return 0.0
     n = len(next(iter(ngrams)))
-    found = {g for toks in sentences for g in zip(*(toks[i:] for i in range(n))) if g in ngrams}
+    found = set()
+    at, sentence, terms = p.at, p.sentence, p.terms
+    for i in range(len(at) - n + 1):
+        j = i + n - 1
+        if at[j] - at[i] == n - 1 and sentence[j] == sentence[i]:  # n consecutive syllables of one sentence
+            g = tuple(terms[i : j + 1])
+            if g in ngrams:
+                found.add(g)
     return sum(ngrams[g] for g in found)
 
 
@@ -110,13 +156,15 @@ def rerank(
     total = sum(weights.values()) or 1.0
     triple_total = sum(triples.values()) or 1.0
     top = max(c.score for c in cands) or 1.0
+    wanted = set(weights).union(*triples)
+    seen: dict[str, str | None] = {}
     scored = []
     for c in cands:
-        sents = _sentences(c.body, folded)
+        passage = read_passage(c.body, folded, wanted, seen)
         score = c.score / top
-        score += SENTENCE_WEIGHT * best_sentence_coverage(sents, weights) / total
-        score += WINDOW_WEIGHT * best_window_coverage(sents, weights) / total
-        score += TRIPLE_WEIGHT * adjacency(sents, triples) / triple_total
+        score += SENTENCE_WEIGHT * best_sentence_coverage(passage, weights) / total
+        score += WINDOW_WEIGHT * best_window_coverage(passage, weights) / total
+        score += TRIPLE_WEIGHT * adjacency(passage, triples) / triple_total
         scored.append((c.docnum, score))
     scored.sort(key=lambda x: -x[1])
     return scored

@@ -1,46 +1,142 @@
-"""The best-match re-ranker's passage measures, against their plain definitions."""
+"""The best-match re-ranker's passage measures, against their plain definitions
+(every syllable of a text read and kept, every window and sentence tried)."""
 
 from __future__ import annotations
 
 import math
 import random
+import re
 
 import pytest
 
-from searcher.normalise import fold, norm_syllable
-from searcher.rerank import WINDOW, WINDOW_STEP, _sentences, best_window_coverage
+from searcher.normalise import SYLLABLE_RE, fold, norm_syllable
+from searcher.rerank import (
+    WINDOW,
+    WINDOW_STEP,
+    Candidate,
+    Passage,
+    adjacency,
+    best_sentence_coverage,
+    best_window_coverage,
+    read_passage,
+    rerank,
+)
+
+_SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+")
+
+
+# --- the definitions -------------------------------------------------------------------------
+
+
+def sentences_by_definition(body: str, folded: bool) -> list[list[str]]:
+    """Every syllable of every sentence, in its indexed form."""
+    out = []
+    for sentence in _SENTENCE.split(body):
+        forms = [norm_syllable(raw) for raw in SYLLABLE_RE.findall(sentence)]
+        out.append([fold(f) for f in forms] if folded else forms)
+    return out
+
+
+def sentence_coverage_by_definition(sentences: list[list[str]], weights: dict[str, float]) -> float:
+    return max((sum(weights[t] for t in set(toks) & weights.keys()) for toks in sentences), default=0.0)
 
 
 def window_coverage_by_definition(sentences: list[list[str]], weights: dict[str, float]) -> float:
     """Every window of WINDOW syllables, WINDOW_STEP apart: the IDF mass of the distinct query terms in it."""
     flat = [t for toks in sentences for t in toks]
     return max(
-        (sum(weights[t] for t in set(flat[i : i + WINDOW]) & weights.keys())
-         for i in range(0, max(1, len(flat) - WINDOW + 1), WINDOW_STEP)),
+        (
+            sum(weights[t] for t in set(flat[i : i + WINDOW]) & weights.keys())
+            for i in range(0, max(1, len(flat) - WINDOW + 1), WINDOW_STEP)
+        ),
         default=0.0,
     )
 
 
+def adjacency_by_definition(sentences: list[list[str]], ngrams: dict[tuple, float]) -> float:
+    found = {g for toks in sentences for g in zip(toks, toks[1:], toks[2:]) if g in ngrams}
+    return sum(ngrams[g] for g in found)
+
+
+def passage_of(sentences: list[list[str]], wanted) -> Passage:
+    """A Passage made from syllables already read (for the random cases)."""
+    at, sentence, terms, pos = [], [], [], 0
+    for k, toks in enumerate(sentences):
+        for t in toks:
+            if t in wanted:
+                at.append(pos)
+                sentence.append(k)
+                terms.append(t)
+            pos += 1
+    return Passage(at, sentence, terms, pos)
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+
+
+# --- random passages ---------------------------------------------------------------------------
+
+
 @pytest.mark.parametrize("seed", range(40))
-def test_window_coverage_is_the_best_window_by_definition(seed):
+def test_each_measure_is_its_definition(seed):
     rng = random.Random(seed)
     vocab = [f"w{i}" for i in range(rng.choice([3, 12, 60]))]
     weights = {t: rng.uniform(0.1, 5.0) for t in rng.sample(vocab, k=rng.randint(1, len(vocab)))}
     sentences = [[rng.choice(vocab) for _ in range(rng.randint(0, 40))] for _ in range(rng.randint(0, 12))]
-    got = best_window_coverage(sentences, weights)
-    assert math.isclose(got, window_coverage_by_definition(sentences, weights), rel_tol=1e-12, abs_tol=0.0)
+    flat = [t for toks in sentences for t in toks]
+    triples = {tuple(rng.choice(vocab) for _ in range(3)): rng.uniform(0.1, 3.0) for _ in range(rng.randint(0, 6))}
+    for i in range(0, len(flat) - 2, max(1, len(flat) // 3)):  # some that occur (across a sentence end too)
+        triples[tuple(flat[i : i + 3])] = rng.uniform(0.1, 3.0)
+    p = passage_of(sentences, set(weights).union(*triples))
+    assert close(best_window_coverage(p, weights), window_coverage_by_definition(sentences, weights))
+    assert close(best_sentence_coverage(p, weights), sentence_coverage_by_definition(sentences, weights))
+    assert close(adjacency(p, triples), adjacency_by_definition(sentences, triples))
 
 
-def test_window_coverage_of_a_passage_without_query_terms_is_zero():
-    assert best_window_coverage([["a", "b"], ["c"]], {"x": 1.0}) == 0.0
-    assert best_window_coverage([], {"x": 1.0}) == 0.0
+def test_a_passage_without_query_terms_scores_nothing():
+    p = passage_of([["a", "b"], ["c"]], {"x"})
+    assert best_window_coverage(p, {"x": 1.0}) == 0.0 == best_sentence_coverage(p, {"x": 1.0})
+    empty = read_passage("", False, {"x"})
+    assert empty.length == 0 and best_window_coverage(empty, {"x": 1.0}) == 0.0
 
 
-def test_sentences_read_syllables_as_the_index_does():
-    body = "Đồng chí Nguyễn Văn A phát biểu. Hoà bình, HÒA BÌNH; qủa là tíếng nói!\nBuớc tiếp"
-    plain, folded = _sentences(body, False), _sentences(body, True)
-    words = [w for s in plain for w in s]
-    assert len(plain) == 4
-    assert words[:3] == [norm_syllable(w) for w in ("Đồng", "chí", "Nguyễn")]
-    assert {"hòa", "quả", "tiếng", "bước"} <= set(words)
-    assert [w for s in folded for w in s] == [fold(w) for w in words]
+# --- real text ---------------------------------------------------------------------------------
+
+BODY = "Đồng chí Nguyễn Văn A phát biểu. Hoà bình, HÒA BÌNH; qủa là tíếng nói!\nBuớc tiếp: hòa bình là mục tiêu"
+
+
+@pytest.mark.parametrize("folded", [False, True])
+def test_a_passage_reads_syllables_as_the_index_does(folded):
+    sentences = sentences_by_definition(BODY, folded)
+    wanted = {fold(w) if folded else w for w in ("hòa", "bình", "quả", "tiếng", "bước", "mục")}
+    p = read_passage(BODY, folded, wanted)
+    assert p == passage_of(sentences, wanted)
+    assert p.length == sum(map(len, sentences)) and len(p.at) == 10
+
+
+def test_rerank_scores_the_seed_bulletins_as_the_definitions_do(corpus_dir):
+    """Whole bulletins, queries made of their own syllables (and absent ones),
+    with and without diacritics: the scores of the definitions."""
+    bodies = [p.read_text(encoding="utf-8") for p in sorted(corpus_dir.glob("*.txt"))]
+    rng = random.Random(7)
+    for folded in (False, True):
+        cands = [Candidate(i, rng.uniform(1, 20), body) for i, body in enumerate(bodies)]
+        read = [sentences_by_definition(body, folded) for body in bodies]
+        for _ in range(25):
+            flat = [t for toks in rng.choice(read) for t in toks]
+            start = rng.randrange(max(1, len(flat) - 8))
+            run = flat[start : start + rng.randint(3, 8)]
+            weights = {t: rng.uniform(0.5, 6.0) for t in [*run, "zorvakin"]}
+            triples = {g: sum(weights[t] for t in g) for g in zip(run, run[1:], run[2:])}
+            got = dict(rerank(cands, weights, folded, triples))
+            total, triple_total = sum(weights.values()), sum(triples.values()) or 1.0
+            top = max(c.score for c in cands)
+            for c, sentences in zip(cands, read):
+                want = (
+                    c.score / top
+                    + 0.5 * sentence_coverage_by_definition(sentences, weights) / total
+                    + 0.5 * window_coverage_by_definition(sentences, weights) / total
+                    + 0.5 * adjacency_by_definition(sentences, triples) / triple_total
+                )
+                assert close(got[c.docnum], want), (folded, run)
