@@ -89,14 +89,14 @@ def best_window(text: str, spans: list[tuple[int, int]], width: int) -> tuple[in
         return 0, min(len(text), width)
     best = (0, 0, 0)
     best_start = spans[0][0]
+    keys = [_weight(text, s) for s in spans]  # each match read once, not once per window holding it
     j = 0
     for i, (a, _) in enumerate(spans):
         j = max(j, i)
         while j + 1 < len(spans) and spans[j + 1][1] - a <= width:
             j += 1
-        window = spans[i : j + 1]
-        distinct = len({_weight(text, s) for s in window})
-        score = (distinct, len(window), -a)
+        distinct = len(set(keys[i : j + 1]))
+        score = (distinct, j + 1 - i, -a)
         if score > best:
             best, best_start = score, a
     # Centre the matches a little: start some context before the first one.
