@@ -43,6 +43,11 @@ NOT_FOR_A_SEARCH = [
     "searcher.cli.refs_cmd",
     "searcher.cli.serve_cmd",
     "benchmarks",
+    # whoosh imports these for nothing a search does (see cli.common.import_whoosh_lightly)
+    "urllib.request",
+    "http.client",
+    "email",
+    "asyncio",
 ]
 # --json prints no rich text; the plain output draws no table without --facets.
 NOT_FOR_JSON = ["rich", "searcher.cli.render"]
@@ -210,3 +215,28 @@ def test_the_first_run_build_collects_garbage(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     assert seen == [True]
     assert gc.isenabled()
+
+
+def test_whoosh_imported_lightly_still_has_what_it_imported(index, tmp_path):
+    """After a cold search: ``import urllib.request`` is the real module, and
+    what whoosh's ``cached_property`` asks of asyncio is answered as asyncio would."""
+    code = (
+        "import sys, inspect\n"
+        "from searcher.cli import main\n"
+        "try:\n"
+        f"    main(['search', '--index', {str(index)!r}, '--json', 'Nghị định 181'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "import cached_property, whoosh.compat\n"
+        "stand_in = cached_property.asyncio\n"
+        "async def coro(): pass\n"
+        "answers = (stand_in.iscoroutinefunction(coro), stand_in.iscoroutinefunction(print))\n"
+        "loaded = 'asyncio' in sys.modules\n"
+        "import urllib.request\n"
+        "real = hasattr(urllib.request, 'urlopen') and inspect.getmodule(urllib.request.urlopen) is urllib.request\n"
+        "future = stand_in.Future is sys.modules['asyncio'].Future\n"
+        "print('ANSWERS', answers, loaded, real, callable(whoosh.compat.urlretrieve), future)\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=_env(), timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines()[-1] == "ANSWERS (True, False) False True True True"

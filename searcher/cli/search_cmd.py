@@ -13,6 +13,7 @@ from .common import (
     corpus_option,
     echo_json,
     handle_errors,
+    import_whoosh_lightly,
     index_option,
     json_option,
     short_lived,
@@ -23,6 +24,7 @@ from .common import (
 
 def open_searcher(index_dir, corpus_dir=None):
     """Open the index; on a fresh clone, build the missing index from the corpus first."""
+    import_whoosh_lightly()
     from ..search import Searcher
 
     try:
@@ -150,6 +152,7 @@ def search_cmd(
 @short_lived
 def show_cmd(doc_id, index_dir, as_json):
     """Print one bulletin: its metadata, the documents it cites, its cleaned text."""
+    import_whoosh_lightly()
     from ..search import Searcher
 
     with Searcher(index_dir) as s:
