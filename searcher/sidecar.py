@@ -146,17 +146,17 @@ def _unpack(blob: bytes, plain: str):
 _Collector = Collector  # the name it had
 
 
-def pair_key(pair: str) -> int:
-    """The 64-bit fingerprint (signed, as SQLite keys are) a pair is counted under.
-    With half a million pairs in a segment, two pairs share one by chance once in
-    about 36 trillion look-ups."""
-    return int.from_bytes(hashlib.blake2b(pair.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
-
-
 def pair_keys(pairs: Iterable[str]):
-    """:func:`pair_key` of each pair, lazily (the index job's hot loop: names bound once)."""
-    blake2b, from_bytes = hashlib.blake2b, int.from_bytes
+    """The 64-bit fingerprint (signed, as SQLite keys are) each pair is counted
+    under, lazily.  With half a million pairs in a segment, two pairs share one
+    by chance once in about 36 trillion look-ups."""
+    blake2b, from_bytes = hashlib.blake2b, int.from_bytes  # the index job's hot loop: bound once
     return (from_bytes(blake2b(p.encode("utf-8"), digest_size=8).digest(), "little", signed=True) for p in pairs)
+
+
+def pair_key(pair: str) -> int:
+    """:func:`pair_keys` of one pair."""
+    return next(pair_keys((pair,)))
 
 
 class PairCounts:
