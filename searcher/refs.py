@@ -1082,10 +1082,12 @@ class _FoldMap(dict):
                 out = fold(ch)
                 if len(out) != 1:
                     out = low if len(low) == 1 else ch
-        self[code] = out
+        if code < _TABLE_SIZE or len(self) < _MAP_MAX:  # bounded, whatever texts it meets
+            self[code] = out
         return out
 
 
+_MAP_MAX = 0x4000
 _FOLD_MAP = _FoldMap()
 
 

@@ -872,3 +872,11 @@ def test_the_same_length_fold_table_is_fold_character_by_character():
         if code >= refs._TABLE_SIZE:
             want = ch  # kept as it is
         assert got == want, hex(code)
+
+
+def test_the_fold_map_stays_bounded_whatever_characters_it_meets():
+    from searcher import refs
+
+    many = "".join(chr(c) for c in range(0x4E00, 0x4E00 + 2 * refs._MAP_MAX))  # CJK: kept as they are
+    assert refs.fold_same_length(many) == many
+    assert len(refs._FOLD_MAP) <= refs._TABLE_SIZE + refs._MAP_MAX

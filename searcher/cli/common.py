@@ -163,9 +163,10 @@ def import_whoosh_lightly() -> None:
     While whoosh is imported, a stand-in answers for each.  ``urlretrieve``
     imports the real module when called; ``iscoroutinefunction`` answers as
     asyncio would (``inspect``'s answer, as long as asyncio itself is not
-    loaded), and any other attribute of ``asyncio`` imports the real one.  The stand-ins leave ``sys.modules`` right after, so a
-    later ``import`` of either gets the real module.  Nothing is done once
-    whoosh, or one of them, has been imported.
+    loaded), and any other attribute of ``asyncio`` imports the real one.
+    The stand-ins leave ``sys.modules`` right after, so a later ``import`` of
+    either gets the real module.  Nothing is done once whoosh, or one of
+    them, has been imported.
     """
     if "whoosh.compat" in sys.modules:
         return
