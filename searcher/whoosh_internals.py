@@ -414,8 +414,8 @@ class _PostingsWriter(W3PostingsWriter):
     """whoosh's postings writer, its blocks pickled with ``protocol`` and left
     uncompressed when zlib would not make them smaller.  It counts the bytes it
     writes instead of asking the file where it is twice per term (``tell``, a
-    system call each time: a sixth of the time an index job spends writing a
-    small segment)."""
+    system call each time: about 1 µs, 0.2 s of a 13 s one-process build of
+    1,500 articles)."""
 
     def __init__(self, like: W3PostingsWriter, protocol: int):
         super().__init__(
