@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .analysis import syllable_forms
 from .normalise import SYLLABLE_RE
@@ -66,25 +66,32 @@ class Passage:
     length: int
 
 
-def read_passage(body: str, folded: bool, wanted, seen: dict[str, str | None] | None = None) -> Passage:
-    """The :class:`Passage` of ``body`` for the indexed forms in ``wanted``
-    (folded ones when ``folded``), read as the index reads syllables.
+@dataclass
+class Seen:
+    """Written syllables already read for one query: the wanted ones with their
+    form, and the others (the candidates of a query share most of their words)."""
 
-    ``seen`` remembers, across the passages of one query, which written
-    syllables are wanted (their form) and which are not (None).
-    """
+    forms: dict[str, str] = field(default_factory=dict)
+    others: set[str] = field(default_factory=set)
+
+
+def read_passage(body: str, folded: bool, wanted, seen: Seen | None = None) -> Passage:
+    """The :class:`Passage` of ``body`` for the indexed forms in ``wanted``
+    (folded ones when ``folded``), read as the index reads syllables; ``seen``
+    carries what earlier passages of the same query taught."""
     form = 1 if folded else 0
-    seen = {} if seen is None else seen
+    seen = Seen() if seen is None else seen
     parts = [SYLLABLE_RE.findall(sentence) for sentence in _SENTENCE.split(body)]
-    table = {}  # the distinct syllables that are wanted, with their form
-    for raw in set().union(*parts):
-        if raw in seen:
-            f = seen[raw]
+    distinct = set().union(*parts)
+    fresh = distinct - seen.others
+    fresh.difference_update(seen.forms)
+    for raw in fresh:  # each written syllable is normalised once per query
+        f = syllable_forms(raw)[form]
+        if f in wanted:
+            seen.forms[raw] = f
         else:
-            f = syllable_forms(raw)[form]
-            f = seen[raw] = f if f in wanted else None
-        if f is not None:
-            table[raw] = f
+            seen.others.add(raw)
+    table = {raw: seen.forms[raw] for raw in distinct & seen.forms.keys()}  # the wanted ones here
     at: list[int] = []
     sentence: list[int] = []
     terms: list[str] = []
@@ -157,7 +164,7 @@ def rerank(
     triple_total = sum(triples.values()) or 1.0
     top = max(c.score for c in cands) or 1.0
     wanted = set(weights).union(*triples)
-    seen: dict[str, str | None] = {}
+    seen = Seen()
     scored = []
     for c in cands:
         passage = read_passage(c.body, folded, wanted, seen)
