@@ -126,11 +126,24 @@ def best_window_coverage(p: Passage, weights: dict[str, float]) -> float:
         return 0.0
     terms = [t for t in p.terms if t in weights]
     starts = np.arange(0, max(1, p.length - WINDOW + 1), WINDOW_STEP)
-    # each window's query terms are terms[lo:hi]; windows holding the same ones score the same
-    lo = np.searchsorted(at, starts, "left").tolist()
-    hi = np.searchsorted(at, starts + WINDOW, "left").tolist()
-    spans = {(a, b) for a, b in zip(lo, hi) if b > a}
-    return max((sum(weights[t] for t in set(terms[a:b])) for a, b in spans), default=0.0)
+    # Each window's query terms are terms[lo:hi]; lo and hi never decrease from one
+    # window to the next.  Only the windows no other one contains can score best:
+    # of equal neighbours one is kept, then a window goes if its predecessor ends
+    # where it ends or its successor starts where it starts.
+    lo = np.searchsorted(at, starts, "left")
+    hi = np.searchsorted(at, starts + WINDOW, "left")
+    some = hi > lo
+    lo, hi = lo[some], hi[some]
+    if not len(lo):
+        return 0.0
+    new = np.ones(len(lo), dtype=bool)
+    new[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    lo, hi = lo[new], hi[new]
+    inside = np.zeros(len(lo), dtype=bool)
+    inside[1:] |= hi[1:] == hi[:-1]
+    inside[:-1] |= lo[:-1] == lo[1:]
+    spans = zip(lo[~inside].tolist(), hi[~inside].tolist())
+    return max(sum(weights[t] for t in set(terms[a:b])) for a, b in spans)
 
 
 def adjacency(p: Passage, ngrams: dict[tuple, float]) -> float:
