@@ -206,8 +206,15 @@ def _stored_pairs(stored: dict):
     return analysis.body_pairs(stored.get("body") or "")
 
 
-def _open_writer(ix, lock: bool = True):
-    return wi.open_writer(ix, bulk=not LEGACY_WRITER, lock=lock, compound=COMPOUND_SEGMENTS, pairs_of=_stored_pairs)
+def _open_writer(ix, lock: bool = True, sidecar_later: bool = False):
+    return wi.open_writer(
+        ix,
+        bulk=not LEGACY_WRITER,
+        lock=lock,
+        compound=COMPOUND_SEGMENTS,
+        pairs_of=_stored_pairs,
+        sidecar_later=sidecar_later,
+    )
 
 
 def _from_stored(f: dict):
@@ -542,12 +549,14 @@ def _worker(gen_path: str, tasks, results, parent: int, lock_fd: int | None) -> 
     _die_with_parent(parent)
     pid = os.getpid()
     try:
-        writer = _open_writer(windex.open_dir(gen_path), lock=False)  # the job holds the lock
+        # The job holds the lock; it also writes the sidecar (SQLite: see sidecar.Contents).
+        writer = _open_writer(windex.open_dir(gen_path), lock=False, sidecar_later=True)
         while (batch := _next_batch(tasks, parent)) is not None:
             for b in batch:
                 writer.add_document(**_document(b))
             results.put(("done", pid, len(batch), sum(_size(b) for b in batch)))
-        results.put(("segment", pid, wi.finish_segment(writer)))
+        segment = wi.finish_segment(writer)
+        results.put(("segment", pid, segment, writer.sidecar))
     except BaseException:  # noqa: BLE001 - reported to the job, which raises it
         results.put(("error", pid, traceback.format_exc(limit=8)))
 
@@ -577,13 +586,16 @@ class _Pool:
     worker, which breaks any script without an ``if __name__ == "__main__"``
     guard.  What a fork inherits is made harmless: each worker closes the
     job's lock descriptor, ignores SIGINT, and is killed by the kernel if the
-    job dies (so nothing outlives a ``kill -9`` of the job).
+    job dies (so nothing outlives a ``kill -9`` of the job).  A worker calls no
+    SQLite (a thread of the job's process may hold one of its locks at the
+    fork): it hands its segment's scoring sidecar to the job, which writes it.
     """
 
     def __init__(self, gen_path: Path, workers: int, lock_fd: int | None = None):
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork")
+        self.gen_path = gen_path
         self.tasks = ctx.Queue()
         self.results = ctx.Queue()
         args = (str(gen_path), self.tasks, self.results, os.getpid(), lock_fd)
@@ -611,7 +623,10 @@ class _Pool:
                 if progress:
                     progress(done, total, nbytes)
             elif msg[0] == "segment":
-                segments[msg[1]] = msg[2]
+                segment, sidecar = msg[2], msg[3]
+                segments[msg[1]] = segment
+                if segment is not None and sidecar is not None:
+                    wi.write_sidecar_of(self.gen_path, segment, sidecar)
             else:
                 raise WorkerError(f"an index worker failed:\n{msg[2]}")
         return [s for s in segments.values() if s is not None]

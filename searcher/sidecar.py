@@ -41,6 +41,7 @@ import sqlite3
 from array import array
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 EXT = "bantin"
@@ -201,8 +202,42 @@ class PairCounts:
         return unique[kept], totals[kept]
 
 
-def write(path: Path, collector: Collector, reader, doc_count: int, pairs: PairCounts | None = None) -> None:
-    """Write the sidecar of one finished segment (``reader`` reads that segment)."""
+@dataclass
+class Contents:
+    """What a segment's sidecar holds, ready to be written by :func:`write`.
+
+    Plain bytes and lists: a forked index worker hands it to the job, which
+    writes the file.  A forked process must not call SQLite: a thread of the
+    parent may have held one of SQLite's process-wide locks at the fork, and
+    the child would wait for it for ever (a searching thread beside an index
+    job in one process does that).
+    """
+
+    documents: int
+    min_postings: int
+    lengths: list[tuple[str, bytes]]  # (field, each document's length as float32)
+    rows: list[tuple[str, bytes, bytes, bytes]]  # (field, term, docs, weights), in key order
+    pair_keys: bytes  # int64, ascending
+    pair_counts: bytes  # int64
+
+
+def contents(collector: Collector, reader, doc_count: int, pairs: PairCounts | None = None) -> Contents:
+    """The sidecar of one finished segment (``reader`` reads that segment)."""
+    import numpy as np
+
+    lengths = []
+    for f in sorted(collector.fields):
+        # BM25F reads lengths back through a lossy byte encoding: store exactly what it
+        # reads (whoosh answers None for an empty field, which has no postings anyway).
+        lens = array("f", (reader.doc_field_length(d, f, 1) or 0 for d in range(doc_count)))
+        lengths.append((f, lens.tobytes()))
+    rows = sorted(collector.rows, key=lambda r: (r[0], r[1]))  # in key order: full index pages
+    keys, counts = pairs.totals() if pairs is not None else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    return Contents(doc_count, collector.min_postings, lengths, rows, keys.tobytes(), counts.tobytes())
+
+
+def write(path: Path, data: Contents) -> None:
+    """Write a sidecar file (atomically: a temporary file, then renamed)."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
     con = sqlite3.connect(tmp)
@@ -216,21 +251,16 @@ def write(path: Path, collector: Collector, reader, doc_count: int, pairs: PairC
         con.execute("CREATE TABLE postings(field TEXT, term BLOB, docs BLOB, weights BLOB, PRIMARY KEY(field, term))")
         con.executemany(
             "INSERT INTO meta VALUES (?, ?)",
-            [("format", FORMAT), ("documents", str(doc_count)), ("min_postings", str(collector.min_postings))],
+            [("format", FORMAT), ("documents", str(data.documents)), ("min_postings", str(data.min_postings))],
         )
-        for f in sorted(collector.fields):
-            # BM25F reads lengths back through a lossy byte encoding: store exactly what it
-            # reads (whoosh answers None for an empty field, which has no postings anyway).
-            lens = array("f", (reader.doc_field_length(d, f, 1) or 0 for d in range(doc_count)))
-            con.execute("INSERT INTO lengths VALUES (?, ?)", (f, lens.tobytes()))
-        rows = sorted(collector.rows, key=lambda r: (r[0], r[1]))  # in key order: full index pages
+        con.executemany("INSERT INTO lengths VALUES (?, ?)", data.lengths)
+        rows = data.rows
         for i in range(0, len(rows), _ROWS_PER_INSERT):
             con.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)", rows[i : i + _ROWS_PER_INSERT])
         # Keyed by the fingerprint itself (the rowid): no second index, about 15 bytes a pair.
         con.execute("CREATE TABLE pairs(key INTEGER PRIMARY KEY, bulletins INTEGER)")
-        if pairs is not None:
-            keys, counts = pairs.totals()  # keys ascending: pages filled in order
-            con.executemany("INSERT INTO pairs VALUES (?, ?)", zip(keys.tolist(), counts.tolist()))
+        keys, counts = array("q", data.pair_keys), array("q", data.pair_counts)  # keys ascending: pages in order
+        con.executemany("INSERT INTO pairs VALUES (?, ?)", zip(keys, counts))
         con.commit()
     finally:
         con.close()

@@ -47,7 +47,7 @@ Writers
 
 Functions
 ---------
-:func:`open_writer`, :func:`finish_segment`, :func:`merge_segments`,
+:func:`open_writer`, :func:`finish_segment`, :func:`write_sidecar_of`, :func:`merge_segments`,
 :func:`commit_segments`: a job's writing steps; :func:`bm25_params`: the
 per-field B and K1 of a BM25F model.
 
@@ -81,7 +81,8 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from .analysis import Analysed
-from .sidecar import Collector, PairCounts, Sidecar, sidecar_path
+from .sidecar import Collector, Contents, PairCounts, Sidecar, sidecar_path
+from .sidecar import contents as sidecar_contents
 from .sidecar import write as write_sidecar
 
 __all__ = [
@@ -92,6 +93,7 @@ __all__ = [
     "TermPool",
     "open_writer",
     "finish_segment",
+    "write_sidecar_of",
     "merge_segments",
     "commit_segments",
     "bm25_params",
@@ -142,6 +144,11 @@ def finish_segment(writer):
     return None
 
 
+def write_sidecar_of(folder, segment, data: Contents) -> None:
+    """Write the sidecar a ``sidecar_later`` writer left for ``segment``, into ``folder``."""
+    write_sidecar(sidecar_path(folder, segment), data)
+
+
 def merge_segments(writer, policy) -> list:
     """Run the merge ``policy(writer, segments)`` on the index's segments; return the
     segments it keeps (those it merged are now part of the writer's new segment)."""
@@ -175,14 +182,19 @@ class TeeWriter(SegmentWriter):
     start with ``_``), go to the sidecar's pair counts.  A merge adds the merged
     segments' counts and takes away those of their deleted documents, whose
     pairs ``pairs_of(stored_fields)`` reads again from what they stored.
+
+    With ``sidecar_later``, the finished segment's sidecar is not written but
+    left in :attr:`sidecar` (a forked worker's writer: the job writes it).
     """
 
     _collector: Collector | None = None
+    sidecar: Contents | None = None
 
-    def __init__(self, ix, *, pairs_of=None, **kwargs):
+    def __init__(self, ix, *, pairs_of=None, sidecar_later: bool = False, **kwargs):
         super().__init__(ix, **kwargs)
         self._pairs = PairCounts()
         self._pairs_of = pairs_of
+        self._sidecar_later = sidecar_later
 
     def add_document(self, **fields):
         super().add_document(**fields)
@@ -221,12 +233,15 @@ class TeeWriter(SegmentWriter):
         segment = super()._finalize_segment()
         reader = SegmentReader(self.storage, self.schema, segment)
         try:
-            path = sidecar_path(self.storage.folder, segment)
-            write_sidecar(path, self._collector, reader, segment.doc_count_all(), self._pairs)
+            data = sidecar_contents(self._collector, reader, segment.doc_count_all(), self._pairs)
         finally:
             reader.close()
         self._collector = None
         self._pairs = PairCounts()
+        if self._sidecar_later:
+            self.sidecar = data
+        else:
+            write_sidecar(sidecar_path(self.storage.folder, segment), data)
         return segment
 
 

@@ -617,6 +617,43 @@ def test_a_parallel_build_indexes_what_a_serial_build_does(tmp_path):
             assert p.get(r["id"]).body == s.get(r["id"]).body
 
 
+def test_forked_workers_call_no_sqlite_and_the_job_writes_their_sidecars(tmp_path, monkeypatch):
+    """A thread of the job's process (a search) may hold one of SQLite's
+    process-wide locks at the moment the job forks its workers; a worker that
+    then called SQLite would wait for that lock for ever.  So the workers hand
+    their scoring sidecars to the job, which writes them."""
+    import sqlite3
+
+    from searcher import sidecar
+
+    corpus = tmp_path / "corpus"
+    write_records(corpus, seed_records(70))
+    calls = tmp_path / "sqlite-calls"
+    job = os.getpid()
+    real = sqlite3.connect
+
+    def spy(*args, **kwargs):
+        if os.getpid() != job:  # a forked worker
+            with open(calls, "a", encoding="utf-8") as f:
+                f.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", spy)
+    rep = update_index(corpus, tmp_path / "index", procs=2)
+    assert rep.documents == 70
+    assert not calls.exists(), calls.read_text()
+    gen = tmp_path / "index" / live(tmp_path / "index")
+    assert len(segment_sizes(gen)) == 2  # the workers wrote a segment each...
+    sidecars = sorted(gen.glob(f"*.{sidecar.EXT}"))
+    assert len(sidecars) == 2  # ... and the job their sidecars
+    documents = 0
+    for path in sidecars:
+        side = sidecar.Sidecar(path)
+        documents += side.documents
+        side.close()
+    assert documents == 70
+
+
 # --- live searchers ------------------------------------------------------------------------------
 
 
