@@ -276,7 +276,7 @@ class Searcher:
 
     def plan(self, query: str) -> QueryPlan:
         """How ``query`` is read (units, words, references): for debugging and tests."""
-        with self._using() as o:
+        with self._using() as o, _reading(o.gen):  # the typo reader's pair counts read index files
             return read_query(query, o.vocab, pairs=o.pair_count)
 
     def search(
@@ -329,24 +329,23 @@ class Searcher:
         allow = self._cites_filter(filters.cites) if filters.cites else None
         column_filters = filters.since or filters.until or filters.sources or filters.authors
         keep = (lambda leaf: keep_mask(leaf.columns, filters)) if column_filters else None
-        with self._using() as o:
+        with self._using() as o, _reading(o.gen):  # reading the query counts pairs in the index too
             plan = None if browse else read_query(text, o.vocab, forgiving=bool(correct), pairs=o.pair_count)
-            with _reading(o.gen):
-                page = self._run(o, plan, Page(limit, offset, sort, allow, keep))
-                counts = (
-                    count_facets(
-                        [(leaf.columns, m) for leaf, m in zip(page.matches.leaves, page.matches.masks)],
-                        names,
-                        facet_limit,
-                    )
-                    if names
-                    else {}
+            page = self._run(o, plan, Page(limit, offset, sort, allow, keep))
+            counts = (
+                count_facets(
+                    [(leaf.columns, m) for leaf, m in zip(page.matches.leaves, page.matches.masks)],
+                    names,
+                    facet_limit,
                 )
-                suggestion = (
-                    self._suggest(o, plan, Page(1, 0, "relevance", allow, keep))
-                    if (plan is not None and page.total == 0 and page.mode != "ref")
-                    else None
-                )
+                if names
+                else {}
+            )
+            suggestion = (
+                self._suggest(o, plan, Page(1, 0, "relevance", allow, keep))
+                if (plan is not None and page.total == 0 and page.mode != "ref")
+                else None
+            )
         return SearchResult(
             query=query if is_encodable(query) else text,
             total=page.total,

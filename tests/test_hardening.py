@@ -22,10 +22,12 @@ import os
 import pickle
 import random
 import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
 import tempfile
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -356,6 +358,33 @@ def test_item03_same_size_damage_exits_4_then_the_job_rebuilds(tmp_path, seed_in
     assert search_ids(index, "Kết luận 21") == want
     again = index_json("--corpus", str(corpus_dir), "--index", str(index))
     assert again["rebuilt"] is False and again["unchanged"] == 5
+
+
+def test_item03_damage_where_only_the_typo_reader_looks_exits_4(tmp_path, seed_index):
+    """Pages of the sidecar's pair counts damaged in place: reading the query
+    (the typo reader counts pairs there) reports the index damaged, not a bug."""
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    victim = _only(live_gen(index), "*.bantin")
+    with closing(sqlite3.connect(victim)) as con:
+        page_size = con.execute("PRAGMA page_size").fetchone()[0]
+        try:
+            pages = [n for (n,) in con.execute("SELECT pageno FROM dbstat WHERE name = 'pairs'")]
+        except sqlite3.OperationalError:
+            pytest.skip("this SQLite has no dbstat table to find the pages by")
+    assert pages
+    size = victim.stat().st_size
+    with open(victim, "r+b") as f:
+        for n in pages:
+            f.seek((n - 1) * page_size)
+            f.write(b"\xff" * page_size)
+    assert victim.stat().st_size == size
+
+    p = bantin("search", "Bộ Chính trị họp", "--index", str(index), "--corpus", str(tmp_path / "no-corpus"))
+    line = one_line_error(p, Exit.INDEX_CORRUPT)
+    assert "--rebuild" in line and "damaged" in line
+    with Searcher(index) as s, pytest.raises(IndexCorruptError):
+        s.plan("Bộ Chính trị họp")
 
 
 def test_item03_damage_with_its_mtime_restored_needs_verify(tmp_path, seed_index, corpus_dir, seed_ids):
