@@ -27,7 +27,7 @@ compares both paths posting by posting.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from whoosh.analysis import Filter, ShingleFilter, Token, Tokenizer
@@ -300,6 +300,30 @@ def syllable_forms(raw: str) -> tuple[str, str]:
     cache the index pass fills: the snippets read text with it too."""
     got = _FORMS.get(raw)
     return got if got is not None else _forms(raw)
+
+
+class WrittenSyllables:
+    """Syllables as written, sorted out once for one query: those whose indexed
+    forms ``pick(norm, folded)`` keeps (with what it returns), and the others.
+    The texts one query reads (its hits, its candidates) share most of their
+    words, so each written syllable is normalised once per query."""
+
+    def __init__(self, pick: Callable[[str, str], str | None]):
+        self.pick = pick
+        self.kept: dict[str, str] = {}
+        self.others: set[str] = set()
+
+    def kept_of(self, raws: set[str]) -> dict[str, str]:
+        """Those of ``raws`` that ``pick`` keeps, each with what it returned."""
+        fresh = raws - self.others
+        fresh.difference_update(self.kept)
+        for raw in fresh:
+            got = self.pick(*syllable_forms(raw))
+            if got is None:
+                self.others.add(raw)
+            else:
+                self.kept[raw] = got
+        return {raw: self.kept[raw] for raw in raws & self.kept.keys()}
 
 
 def _syllable_pass(text: str, pairs: bool) -> tuple[dict, dict, dict, dict]:

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from .analysis import syllable_forms
+from .analysis import WrittenSyllables
 from .normalise import SYLLABLE_RE
 
 RERANK_DEPTH = 30  # candidates re-scored
@@ -66,32 +66,19 @@ class Passage:
     length: int
 
 
-@dataclass
-class Seen:
-    """Written syllables already read for one query: the wanted ones with their
-    form, and the others (the candidates of a query share most of their words)."""
-
-    forms: dict[str, str] = field(default_factory=dict)
-    others: set[str] = field(default_factory=set)
+def wanted_syllables(folded: bool, wanted) -> WrittenSyllables:
+    """The written syllables whose indexed form (folded when ``folded``) is in ``wanted``."""
+    form = 1 if folded else 0
+    return WrittenSyllables(lambda *forms: forms[form] if forms[form] in wanted else None)
 
 
-def read_passage(body: str, folded: bool, wanted, seen: Seen | None = None) -> Passage:
+def read_passage(body: str, folded: bool, wanted, seen: WrittenSyllables | None = None) -> Passage:
     """The :class:`Passage` of ``body`` for the indexed forms in ``wanted``
     (folded ones when ``folded``), read as the index reads syllables; ``seen``
-    carries what earlier passages of the same query taught."""
-    form = 1 if folded else 0
-    seen = Seen() if seen is None else seen
+    (:func:`wanted_syllables`) carries what earlier passages of the query taught."""
+    seen = wanted_syllables(folded, wanted) if seen is None else seen
     parts = [SYLLABLE_RE.findall(sentence) for sentence in _SENTENCE.split(body)]
-    distinct = set().union(*parts)
-    fresh = distinct - seen.others
-    fresh.difference_update(seen.forms)
-    for raw in fresh:  # each written syllable is normalised once per query
-        f = syllable_forms(raw)[form]
-        if f in wanted:
-            seen.forms[raw] = f
-        else:
-            seen.others.add(raw)
-    table = {raw: seen.forms[raw] for raw in distinct & seen.forms.keys()}  # the wanted ones here
+    table = seen.kept_of(set().union(*parts))  # the wanted ones here, with their form
     at: list[int] = []
     sentence: list[int] = []
     terms: list[str] = []
@@ -177,7 +164,7 @@ def rerank(
     triple_total = sum(triples.values()) or 1.0
     top = max(c.score for c in cands) or 1.0
     wanted = set(weights).union(*triples)
-    seen = Seen()
+    seen = wanted_syllables(folded, wanted)
     scored = []
     for c in cands:
         passage = read_passage(c.body, folded, wanted, seen)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .analysis import syllable_forms
+from .analysis import WrittenSyllables
 from .normalise import SYLLABLE_RE, fold
 
 SNIPPET_CHARS = 240
@@ -25,19 +25,17 @@ class Terms:
     norms: frozenset[str]
     folds: frozenset[str]
     ref_keys: frozenset[str] = frozenset()
-    # Syllables as written, already read against these terms: the hits of one search
-    # share most of their words, so each is normalised once per search.
-    _matching: set[str] = field(default_factory=set, compare=False, repr=False)
-    _other: set[str] = field(default_factory=set, compare=False, repr=False)
+    # the written syllables already read against these terms, for every hit of a search
+    _written: WrittenSyllables | None = field(default=None, compare=False, repr=False)
 
     def matching(self, raws: set[str]) -> set[str]:
         """Those of ``raws`` (syllables as written) that match a term."""
-        fresh = raws - self._other
-        fresh -= self._matching
-        for raw in fresh:
-            n, f = syllable_forms(raw)
-            (self._matching if n in self.norms or f in self.folds else self._other).add(raw)
-        return raws & self._matching
+        written = self._written
+        if written is None:  # the dataclass is frozen: set once, on first use
+            norms, folds = self.norms, self.folds
+            written = WrittenSyllables(lambda n, f: n if n in norms or f in folds else None)
+            object.__setattr__(self, "_written", written)
+        return set(written.kept_of(raws))
 
 
 def _occurrences(text: str, raw: str) -> Iterator[tuple[int, int]]:
