@@ -34,7 +34,11 @@ TRIPLE_WEIGHT = 0.5  # share of the query's runs of three syllables found as suc
 WINDOW = 30  # syllables
 WINDOW_STEP = 5
 
-_SENTENCE = re.compile(r"(?<=[.!?;:])\s+|\n+")
+# Sentence ends: a run of whitespace after . ! ? ; or : (taken with the mark, which no
+# syllable holds), or of newlines.  One pass of :data:`_READ` gives the syllables and,
+# as empty strings, the ends between them.
+_SENTENCE_END = r"[.!?;:]\s+|\n+"
+_READ = re.compile(rf"({SYLLABLE_RE.pattern})|{_SENTENCE_END}")
 
 
 @dataclass(frozen=True)
@@ -77,20 +81,27 @@ def read_passage(body: str, folded: bool, wanted, seen: WrittenSyllables | None 
     (folded ones when ``folded``), read as the index reads syllables; ``seen``
     (:func:`wanted_syllables`) carries what earlier passages of the query taught."""
     seen = wanted_syllables(folded, wanted) if seen is None else seen
-    parts = [SYLLABLE_RE.findall(sentence) for sentence in _SENTENCE.split(body)]
-    table = seen.kept_of(set().union(*parts))  # the wanted ones here, with their form
+    items = _READ.findall(body)  # syllables, and "" for each sentence end
+    distinct = set(items)
+    distinct.discard("")
+    table = seen.kept_of(distinct)  # the wanted ones here, with their form
     at: list[int] = []
     sentence: list[int] = []
     terms: list[str] = []
-    pos = 0
-    for k, toks in enumerate(parts):
-        if table:
-            hits = [j for j, raw in enumerate(toks) if raw in table]
-            if hits:
-                at += [pos + j for j in hits]
-                sentence += [k] * len(hits)
-                terms += [table[toks[j]] for j in hits]
-        pos += len(toks)
+    if not table:
+        return Passage(at, sentence, terms, len(items) - items.count(""))
+    get = table.get
+    pos = k = 0
+    for raw in items:
+        if raw:
+            term = get(raw)
+            if term is not None:
+                at.append(pos)
+                sentence.append(k)
+                terms.append(term)
+            pos += 1
+        else:
+            k += 1
     return Passage(at, sentence, terms, pos)
 
 

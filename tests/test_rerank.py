@@ -115,6 +115,19 @@ def test_a_passage_reads_syllables_as_the_index_does(folded):
     assert p.length == sum(map(len, sentences)) and len(p.at) == 10
 
 
+@pytest.mark.parametrize("seed", range(30))
+def test_sentence_ends_and_syllables_are_read_as_the_definition_splits_them(seed):
+    """Punctuation, spaces and newlines in every order: the same syllables, at the
+    same positions, in the same sentences as splitting at the definition's ends."""
+    rng = random.Random(seed)
+    words = ["hòa", "Hoà", "bình", "tíếng", "x_y", "21", "KL"]
+    pieces = words + [" ", "  ", "\n", "\n\n", "\t", ".", "..", ";", ":", "!", "?", ",", "-", "…", " \n "]
+    body = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 80)))
+    for folded in (False, True):
+        wanted = {fold(w) if folded else w for w in ("hòa", "bình", "tiếng", "21", "x", "y")}
+        assert read_passage(body, folded, wanted) == passage_of(sentences_by_definition(body, folded), wanted), body
+
+
 def test_rerank_scores_the_seed_bulletins_as_the_definitions_do(corpus_dir):
     """Whole bulletins, queries made of their own syllables (and absent ones),
     with and without diacritics: the scores of the definitions."""
