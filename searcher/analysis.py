@@ -27,7 +27,8 @@ compares both paths posting by posting.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator
+import threading
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from whoosh.analysis import Filter, ShingleFilter, Token, Tokenizer
@@ -281,49 +282,95 @@ class Analysed:
     terms: dict
 
 
-# raw syllable -> (norm_syllable, fold of it): one dict look-up per token instead of two
-# cached calls (both functions are pure)
-_FORMS: dict[str, tuple[str, str]] = {}
+class _FormCache:
+    """Syllables as written, each with ``(norm_syllable, fold of it)``: one dict
+    look-up per token instead of two cached calls (both functions are pure); and
+    back, the written syllables seen of each indexed form, so a query finds its
+    terms' written forms in a text with set operations (:class:`WrittenSyllables`).
+
+    Nothing is ever removed: a full cache is replaced by an empty one, so a
+    thread still holding the old one reads it whole.  A syllable is entered in
+    both back maps before ``of``: whatever ``of`` holds, they hold."""
+
+    __slots__ = ("of", "by_norm", "by_fold")
+
+    def __init__(self) -> None:
+        self.of: dict[str, tuple[str, str]] = {}
+        # an indexed form -> its written syllable, or a tuple of them
+        self.by_norm: dict[str, str | tuple[str, ...]] = {}
+        self.by_fold: dict[str, str | tuple[str, ...]] = {}
+
+    def learn(self, raw: str) -> tuple[str, str]:
+        norm = norm_syllable(raw)
+        forms = (norm, fold(norm))
+        with _LEARNING:  # read-modify-write of the back maps
+            if raw not in self.of:
+                _add(self.by_norm, forms[0], raw)
+                _add(self.by_fold, forms[1], raw)
+                self.of[raw] = forms
+        return forms
+
+    def written(self, forms: Iterable[str], back: dict[str, str | tuple[str, ...]]) -> set[str]:
+        """The written syllables seen of ``forms`` (indexed forms, in ``back``)."""
+        out: set[str] = set()
+        for form in forms:
+            got = back.get(form)
+            if got is None:
+                continue
+            if isinstance(got, str):
+                out.add(got)
+            else:
+                out.update(got)
+        return out
+
+
+def _add(back: dict[str, str | tuple[str, ...]], form: str, raw: str) -> None:
+    got = back.get(form)
+    back[form] = raw if got is None else (got, raw) if isinstance(got, str) else (*got, raw)
+
+
+_LEARNING = threading.Lock()
 _FORMS_MAX = 200_000
+_CACHE = _FormCache()
 
 
-def _forms(raw: str) -> tuple[str, str]:
-    if len(_FORMS) >= _FORMS_MAX:
-        _FORMS.clear()
-    norm = norm_syllable(raw)
-    forms = _FORMS[raw] = (norm, fold(norm))
-    return forms
+def _learn(raw: str) -> tuple[str, str]:
+    global _CACHE
+    cache = _CACHE
+    if len(cache.of) >= _FORMS_MAX:
+        cache = _CACHE = _FormCache()
+    return cache.learn(raw)
 
 
 def syllable_forms(raw: str) -> tuple[str, str]:
     """``(norm_syllable(raw), fold of it)`` for a syllable as written, from the
     cache the index pass fills: the snippets read text with it too."""
-    got = _FORMS.get(raw)
-    return got if got is not None else _forms(raw)
+    got = _CACHE.of.get(raw)
+    return got if got is not None else _learn(raw)
 
 
 class WrittenSyllables:
-    """Syllables as written, sorted out once for one query: those whose indexed
-    forms ``pick(norm, folded)`` keeps (with what it returns), and the others.
-    The texts one query reads (its hits, its candidates) share most of their
-    words, so each written syllable is normalised once per query."""
+    """Which syllables as written stand for a query's terms: those whose
+    ``norm_syllable`` is in ``norms`` or whose fold is in ``folds``.
 
-    def __init__(self, pick: Callable[[str, str], str | None]):
-        self.pick = pick
-        self.kept: dict[str, str] = {}
-        self.others: set[str] = set()
+    Each written syllable is normalised once per process, not once per query:
+    the cache keeps, for each indexed form, the written syllables seen of it,
+    so a text's matching syllables are a set intersection."""
 
-    def kept_of(self, raws: set[str]) -> dict[str, str]:
-        """Those of ``raws`` that ``pick`` keeps, each with what it returned."""
-        fresh = raws - self.others
-        fresh.difference_update(self.kept)
-        for raw in fresh:
-            got = self.pick(*syllable_forms(raw))
-            if got is None:
-                self.others.add(raw)
-            else:
-                self.kept[raw] = got
-        return {raw: self.kept[raw] for raw in raws & self.kept.keys()}
+    def __init__(self, norms: Iterable[str] = (), folds: Iterable[str] = ()):
+        self.norms = frozenset(norms)
+        self.folds = frozenset(folds)
+
+    def kept_of(self, raws: set[str]) -> dict[str, tuple[str, str]]:
+        """Those of ``raws`` that stand for a term, each with its ``(norm, fold)``."""
+        cache = _CACHE  # one cache throughout, even if another thread replaces it
+        of = cache.of
+        for raw in raws.difference(of):
+            cache.learn(raw)
+        wanted = cache.written(self.norms, cache.by_norm)
+        if self.folds:
+            wanted |= cache.written(self.folds, cache.by_fold)
+        return {raw: of[raw] for raw in wanted.intersection(raws)}
 
 
 def _syllable_pass(text: str, pairs: bool) -> tuple[dict, dict, dict, dict]:
@@ -339,12 +386,12 @@ def _syllable_pass(text: str, pairs: bool) -> tuple[dict, dict, dict, dict]:
     folded: dict[str, list] = {}
     pair: dict[str, int] = {}
     pair_fold: dict[str, int] = {}
-    forms = _FORMS
+    forms = _CACHE.of
     prev = prev_f = None
     pos = -1
     for pos, raw in enumerate(SYLLABLE_RE.findall(text)):
         got = forms.get(raw)
-        s, f = got if got is not None else _forms(raw)
+        s, f = got if got is not None else _learn(raw)
         occ = syl.get(s)
         if occ is None:
             syl[s] = [pos]

@@ -72,8 +72,7 @@ class Passage:
 
 def wanted_syllables(folded: bool, wanted) -> WrittenSyllables:
     """The written syllables whose indexed form (folded when ``folded``) is in ``wanted``."""
-    form = 1 if folded else 0
-    return WrittenSyllables(lambda *forms: forms[form] if forms[form] in wanted else None)
+    return WrittenSyllables(folds=wanted) if folded else WrittenSyllables(norms=wanted)
 
 
 def read_passage(body: str, folded: bool, wanted, seen: WrittenSyllables | None = None) -> Passage:
@@ -84,7 +83,8 @@ def read_passage(body: str, folded: bool, wanted, seen: WrittenSyllables | None 
     items = _READ.findall(body)  # syllables, and "" for each sentence end
     distinct = set(items)
     distinct.discard("")
-    table = seen.kept_of(distinct)  # the wanted ones here, with their form
+    form = 1 if folded else 0
+    table = {raw: forms[form] for raw, forms in seen.kept_of(distinct).items()}  # the wanted ones here
     at: list[int] = []
     sentence: list[int] = []
     terms: list[str] = []

@@ -32,22 +32,22 @@ class Terms:
         """Those of ``raws`` (syllables as written) that match a term."""
         written = self._written
         if written is None:  # the dataclass is frozen: set once, on first use
-            norms, folds = self.norms, self.folds
-            written = WrittenSyllables(lambda n, f: n if n in norms or f in folds else None)
+            written = WrittenSyllables(self.norms, self.folds)
             object.__setattr__(self, "_written", written)
         return set(written.kept_of(raws))
 
 
 def _occurrences(text: str, raw: str) -> Iterator[tuple[int, int]]:
     """Where ``raw`` stands as a whole :data:`SYLLABLE_RE` token of ``text``: no
-    syllable character just before it or just after it."""
+    syllable character (``str.isalnum``, which is ``[^\\W_]``) just before or after it."""
     n = len(raw)
+    end = len(text)
     i = text.find(raw)
     while i >= 0:
-        before = i > 0 and SYLLABLE_RE.match(text, i - 1, i)
-        if not before and not SYLLABLE_RE.match(text, i + n, i + n + 1):
-            yield i, i + n
-        i = text.find(raw, i + n)
+        j = i + n
+        if (i == 0 or not text[i - 1].isalnum()) and (j == end or not text[j].isalnum()):
+            yield i, j
+        i = text.find(raw, j)
 
 
 def match_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
@@ -66,7 +66,10 @@ def match_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
     spans = list(ref_spans)
     # Each distinct syllable is read once; only the matching ones are then located.
     for raw in terms.matching(set(SYLLABLE_RE.findall(text))):
-        spans.extend(s for s in _occurrences(text, raw) if not any(a <= s[0] < b for a, b in ref_spans))
+        if ref_spans:
+            spans.extend(s for s in _occurrences(text, raw) if not any(a <= s[0] < b for a, b in ref_spans))
+        else:
+            spans.extend(_occurrences(text, raw))
     spans.sort()
     merged: list[tuple[int, int]] = []
     for a, b in spans:
