@@ -379,6 +379,7 @@ class Searcher:
 
     def _run(self, o: _Open, plan: QueryPlan | None, p: Page) -> _Answer:
         s, ev = o.searcher, o.executor
+        stored = _Stored(s)
         order = None if p.sort == "relevance" else (lambda leaf: sort_days(leaf.columns, p.sort == "newest"))
         if plan is None:  # browsing by filters alone
             m = ev.match(None, p.allow, p.keep)
@@ -388,7 +389,7 @@ class Searcher:
         mode, notice = "all", None
         if p.sort == "relevance" and plan.long and ev.match(plan.every_query, p.allow, p.keep).total < p.limit:
             # A long question on which "every word" finds too little: best match.
-            m, ranked = self._best(s, ev, plan, p)
+            m, ranked = self._best(stored, ev, plan, p)
             mode = "best"
         else:
             m = ev.match(plan.all_query, p.allow, p.keep)
@@ -422,12 +423,12 @@ class Searcher:
                 # A question finding too little; words no bulletin holds all of, or
                 # none holds side by side (a slip that makes another real word:
                 # "hải" for "phải"): best match.
-                m, ranked = self._best(s, ev, plan, p)
+                m, ranked = self._best(stored, ev, plan, p)
                 mode = "best"
                 if plan.needs_ref:
                     notice = f"no bulletin citing {labels} matches: showing the best matches"
         terms = Terms(frozenset(plan.norms), frozenset(plan.folds), frozenset(plan.ref_keys))
-        hits = [self._hit(s.stored_fields(d), score, terms) for d, score in ranked]
+        hits = [self._hit(stored[d], score, terms) for d, score in ranked]
         return _Answer(m, m.total, hits, mode, notice)
 
     @staticmethod
@@ -461,16 +462,17 @@ class Searcher:
         return best
 
     @staticmethod
-    def _best(s, ev: QueryExecutor, plan: QueryPlan, p: Page) -> tuple[Matches, list[tuple[int, float]]]:
+    def _best(stored: _Stored, ev: QueryExecutor, plan: QueryPlan, p: Page) -> tuple[Matches, list[tuple[int, float]]]:
         """The best-match reading: the first :data:`RERANK_DEPTH` candidates re-ranked,
         the rest in BM25F order (so pages never overlap or skip)."""
         m = ev.match(plan.best_query, p.allow, p.keep)
         res = ev.ranked(m, max(p.offset + p.limit, RERANK_DEPTH))
+        s = stored.searcher
         n = s.doc_count_all()
         weights = {t: idf(n, s.doc_frequency(plan.best_field, t)) for t in plan.best_terms}
         triples = {g: sum(weights.get(t, 0.0) for t in g) for g in plan.best_triples}
         head = list(zip(res.docnums, res.scores))[:RERANK_DEPTH]
-        cands = [Candidate(d, sc, s.stored_fields(d).get("body") or "") for d, sc in head]
+        cands = [Candidate(d, sc, stored[d].get("body") or "") for d, sc in head]
         ordered = rerank(cands, weights, plan.plain, triples) + list(zip(res.docnums, res.scores))[RERANK_DEPTH:]
         return m, ordered[p.offset : p.offset + p.limit]
 
@@ -560,6 +562,19 @@ class Searcher:
     def doc_count(self) -> int:
         with self._using() as o:
             return o.searcher.doc_count()
+
+
+class _Stored(dict):
+    """The stored fields of the bulletins one search reads, each read once (the
+    re-ranker's candidates hold its hits)."""
+
+    def __init__(self, searcher) -> None:
+        super().__init__()
+        self.searcher = searcher
+
+    def __missing__(self, docnum: int) -> dict:
+        got = self[docnum] = self.searcher.stored_fields(docnum)
+        return got
 
 
 def _citations(raw) -> list[Citation]:
