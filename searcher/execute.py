@@ -37,6 +37,7 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -253,33 +254,72 @@ def _add_into(mask: np.ndarray, score: np.ndarray, h: _Hits) -> None:
         np.add.at(score, h.docs, h.vals)  # unique documents: one addition each, no temporary
 
 
-def _and(parts: Iterable[_Hits], scratch: _Scratch) -> _Hits:
-    """Intersection, scores summed in part order.  Parts are taken one at a time,
-    narrowing the documents left; none is evaluated once nothing is left."""
-    keys = acc = None
-    for h in parts:
+def _and(parts: Iterable[tuple[int, Callable[[np.ndarray | None], _Hits]]], within, scratch: _Scratch) -> _Hits:
+    """Intersection, each document's scores summed in part order.
+
+    ``parts`` are ``(place, evaluate)`` pairs in the order to evaluate them (the
+    fewest documents expected first); ``place`` is the part's place in the query,
+    the order its scores are added in.  The first part is evaluated within
+    ``within`` (None: the whole segment), each later one only within the documents
+    left, by ``evaluate(documents)``, which matches a subset of them; none is
+    evaluated once nothing is left."""
+    keys = within
+    found: dict[int, np.ndarray] = {}  # place -> scores of the documents in keys
+    for place, evaluate in parts:
+        h = evaluate(keys)
         if not h.size:
             return _EMPTY
-        if keys is None:
-            keys, acc = h.sparse()
-            del h
+        docs, vals = h.sparse()
+        del h  # let the part go before the next one is evaluated
+        if keys is not None and len(docs) < len(keys):
+            sel = np.searchsorted(keys, docs)
+            for k, v in found.items():
+                found[k] = v[sel]
+        keys = docs
+        found[place] = vals
+    if keys is None:
+        return _EMPTY
+    acc = None
+    for place in sorted(found):
+        acc = found[place] if acc is None else acc + found[place]
+    return _Hits(keys, acc)
+
+
+def _restricted(h: _Hits, within: np.ndarray, scratch: _Scratch) -> _Hits:
+    """What ``h`` matches among the documents ``within`` (sorted), with its scores."""
+    if not h.size or not len(within):
+        return _EMPTY
+    if h.mask is not None:
+        docs = within[h.mask[within]]
+        return _Hits(docs, h.score[docs])
+    i, j = _align(within, h.docs, scratch)
+    return _Hits(within[i], h.vals[j])
+
+
+def _or_within(parts: Iterable[_Hits], within: np.ndarray, scratch: _Scratch) -> _Hits:
+    """Union, among the documents ``within`` (sorted), of what the parts match,
+    each document's scores summed in part order (0 + first part + second part ...,
+    as the dense sum)."""
+    acc = seen = None
+    for h in parts:
+        if not h.size:
             continue
         if h.mask is not None:
-            inside = h.mask[keys]
-            if not inside.all():
-                sel = np.flatnonzero(inside)
-                keys, acc = keys[sel], acc[sel]
-            vals = h.score[keys]
+            i = np.flatnonzero(h.mask[within])
+            vals = h.score[within[i]]
         else:
-            i, j = _align(keys, h.docs, scratch)
-            if len(i) < len(keys):
-                keys, acc = keys[i], acc[i]
+            i, j = _align(within, h.docs, scratch)
             vals = h.vals[j]
-        if not len(keys):
-            return _EMPTY
-        acc = acc + vals
-        del h, vals  # let the part go before the next one is evaluated
-    return _EMPTY if keys is None else _Hits(keys, acc)
+        if not len(i):
+            continue
+        if acc is None:
+            acc, seen = np.zeros(len(within)), np.zeros(len(within), dtype=bool)
+        acc[i] += vals  # each document once per part
+        seen[i] = True
+    if acc is None:
+        return _EMPTY
+    sel = np.flatnonzero(seen)
+    return _Hits(within[sel], acc[sel])
 
 
 def _and_maybe(a: _Hits, b: _Hits, scratch: _Scratch) -> _Hits:
@@ -418,6 +458,7 @@ class QueryExecutor:
         self.bm25f = isinstance(searcher.weighting, scoring.BM25F)
         self.leaves = [_Leaf(s, off, Path(folder)) for s, off in searcher.leaf_searchers()]
         self._stats: dict[tuple[str, bytes], tuple[float, float]] = {}
+        self._df: dict[tuple[str, object], int] = {}  # (field, text) -> index-wide document frequency
         # (segment, field, term) -> its documents and unboosted BM25F scores, read-only:
         # the readings of one query repeat their terms, and queries share common ones.
         # Valid as long as this generation is open (index-wide statistics never change).
@@ -455,7 +496,7 @@ class QueryExecutor:
                 docs, vals = self._eval(q, leaf).sparse()
             sel = None  # positions in docs still wanted (None: all)
             if allow is not None and len(docs):
-                sel = _within(docs, self._eval(allow, leaf), leaf.scratch)
+                sel = _within(docs, self._eval(allow, leaf, docs), leaf.scratch)
             if keep is not None and len(docs):
                 k = keep(leaf)
                 if k is not None:
@@ -501,28 +542,71 @@ class QueryExecutor:
 
     # -- one segment ---------------------------------------------------------------
 
-    def _eval(self, q: wq.Query, leaf: _Leaf) -> _Hits:
+    def _eval(self, q: wq.Query, leaf: _Leaf, within: np.ndarray | None = None) -> _Hits:
+        """What ``q`` matches in ``leaf``; with ``within`` (sorted document numbers),
+        only those of them it matches, with the same scores (sparse)."""
         kind = type(q)
         if kind is wq.Term:
-            return self._term(q, leaf)
+            hits = self._term(q, leaf)
+            return hits if within is None else _restricted(hits, within, leaf.scratch)
         if kind in (wq.Or, wq.And) and not getattr(q, "scale", None) and not getattr(q, "minmatch", 0):
             subs = q.subqueries
             if not subs:
                 return _EMPTY
             if len(subs) == 1:  # whoosh drops the compound (and its boost) around a single query
-                return self._eval(subs[0], leaf)
-            parts = (self._eval(sub, leaf) for sub in subs)  # evaluated as they are combined
-            hits = _or(parts, leaf.scratch) if kind is wq.Or else _and(parts, leaf.scratch)
+                return self._eval(subs[0], leaf, within)
+            if kind is wq.Or and within is None:
+                hits = _or((self._eval(sub, leaf) for sub in subs), leaf.scratch)  # evaluated as they are combined
+            elif kind is wq.Or:  # a term's postings are aligned with `within` once, there
+                parts = (
+                    self._term(sub, leaf) if type(sub) is wq.Term else self._eval(sub, leaf, within) for sub in subs
+                )
+                hits = _or_within(parts, within, leaf.scratch)
+            else:
+                # The part expected to match fewest first; the others only within what it matched.
+                order = sorted(range(len(subs)), key=lambda i: self._estimate(subs[i]))
+                hits = _and([(i, partial(self._eval, subs[i], leaf)) for i in order], within, leaf.scratch)
             if q.boost != 1.0 and hits.size:
                 hits = hits.scaled(q.boost)
             return hits
-        if kind is wq.AndMaybe:
-            a = self._eval(q.a, leaf)
-            return _and_maybe(a, self._eval(q.b, leaf), leaf.scratch) if a.size else a
-        if kind is wq.AndNot:
-            a = self._eval(q.a, leaf)
-            return _and_not(a, self._eval(q.b, leaf), leaf.scratch) if a.size else a
-        return self._by_whoosh(q.matcher(leaf.searcher, leaf.searcher.context()))
+        if kind in (wq.AndMaybe, wq.AndNot):
+            a = self._eval(q.a, leaf, within)
+            if not a.size:
+                return a
+            b = self._eval(q.b, leaf, None if a.dense else a.docs)
+            return _and_maybe(a, b, leaf.scratch) if kind is wq.AndMaybe else _and_not(a, b, leaf.scratch)
+        hits = self._by_whoosh(q.matcher(leaf.searcher, leaf.searcher.context()))
+        return hits if within is None else _restricted(hits, within, leaf.scratch)
+
+    def _estimate(self, q: wq.Query) -> float:
+        """How many documents ``q`` may match in the whole index, roughly and cheaply
+        (document frequencies): the order an AND evaluates its parts in."""
+        kind = type(q)
+        if kind is wq.Term:
+            key = (q.fieldname, q.text)
+            df = self._df.get(key)
+            if df is None:
+                if len(self._df) >= _STATS_CACHE:
+                    self._df.clear()
+                df = self._df[key] = self._doc_frequency(q.fieldname, q.text)
+            return df
+        if kind is wq.Or:
+            return sum(self._estimate(sub) for sub in q.subqueries)
+        if kind is wq.And:
+            return min((self._estimate(sub) for sub in q.subqueries), default=0)
+        if kind in (wq.AndMaybe, wq.AndNot):
+            return self._estimate(q.a)
+        return math.inf  # phrases and the like: last, within what the others left
+
+    def _doc_frequency(self, fieldname: str, text) -> int:
+        schema = self.searcher.schema
+        if fieldname not in schema:
+            return 0
+        try:
+            btext = schema[fieldname].to_bytes(text)
+        except ValueError:
+            return 0
+        return self.searcher.doc_frequency(fieldname, btext)
 
     def _term(self, q: wq.Term, leaf: _Leaf) -> _Hits:
         schema = self.searcher.schema

@@ -66,7 +66,8 @@ def whoosh_top(searcher, q, limit: int, allow=None):
 
 def plan_queries(s: Searcher, text: str) -> list[wq.Query]:
     plan = s.plan(text)
-    return [q for q in (plan.all_query, plan.best_query, plan.every_query) if q is not None]
+    queries = (plan.all_query, plan.best_query, plan.every_query, plan.strict_query, plan.together, plan.refs_first)
+    return [q for q in queries if q is not None]
 
 
 def assert_same_as_whoosh(index: Path, queries=QUERIES, limits=(1, 10, 40)) -> int:
@@ -326,6 +327,10 @@ class _FakeSearcher:
     def idf(self, field: str, btext: bytes) -> float:
         return 1.0 + (sum(btext) % 97) / 13.0
 
+    def doc_frequency(self, field: str, btext: bytes) -> int:
+        """Any estimate will do (it orders an AND's parts): an arbitrary one, so every order is tried."""
+        return (sum(btext) * 7 + len(field)) % 11
+
     def avg_field_length(self, field: str) -> float:
         return {"syl": 310.0, "fold": 305.5, "title": 11.25, "pair": 290.0}[field]
 
@@ -532,7 +537,14 @@ def test_nodes_cross_between_sparse_and_dense():
             bm, bs = (a_mask, a_score) if b_kind == "dense" else (b_mask, b_score)
             if op == "and":
                 mask = am & bm
-                check(execute._and(iter([a, b]), scratch), mask, np.where(mask, np.add.reduce([as_, bs]), 0.0))
+                want = np.where(mask, np.add.reduce([as_, bs]), 0.0)
+
+                def within(h):
+                    return lambda keys: h if keys is None else execute._restricted(h, keys, scratch)
+
+                check(execute._and([(0, within(a)), (1, within(b))], None, scratch), mask, want)
+                # evaluated the other way round, the scores still added in query order
+                check(execute._and([(1, within(b)), (0, within(a))], None, scratch), mask, want)
             elif op == "maybe":
                 check(execute._and_maybe(a, b, scratch), am, np.where(am & bm, as_ + bs, as_))
             else:
