@@ -257,6 +257,9 @@ class SyntheticSearcher:
     def idf(self, field: str, btext: bytes) -> float:
         return math.log(self.n / (self._df[(field, btext)] + 1)) + 1.0  # whoosh's Weighting.idf
 
+    def doc_frequency(self, field: str, btext: bytes) -> int:
+        return self._df.get((field, btext), 0)
+
     def avg_field_length(self, field: str) -> float:
         return self._avg[field]
 
