@@ -20,7 +20,11 @@ concatenated lists (a merge of sorted runs) and sums each document's scores
 with ``bincount``; AND, AND-MAYBE and AND-NOT align sorted lists by binary
 search or a position table.  Only an OR whose postings cover a large share of
 the segment is summed *dense* (a mask and a score per document, in arrays the
-segment keeps for reuse), see :data:`DENSE_SHARE`.  Compound nodes take their
+segment keeps for reuse), see :data:`DENSE_SHARE`.  An AND evaluates first the
+part expected to match fewest documents (by document frequency), and every
+other part only within the documents still left (a term is aligned with them, an
+OR unites its parts among them), so a common word costs its postings' reading,
+not a pass over the segment.  Compound nodes take their
 parts one at a time, so a query holds about one part's arrays at once.  Either
 way every document's score is added up in the same order as the dense arrays
 of earlier versions did (the parts of a node left to right), so the scores are
