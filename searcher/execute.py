@@ -70,6 +70,18 @@ DENSE_SHARE = 8
 # table (kept per segment, see _Scratch) one write and one read per document of
 # either list, each about TABLE_PROBES probes.
 TABLE_PROBES = 2.0
+# On a segment of at least NARROW_MIN_DOCS documents an AND narrows: it evaluates
+# first the part expected to match fewest documents, and the others only within the
+# documents left.  Below it, each part is evaluated whole, in query order: the
+# ordering and aligning cost more than they save (all_query of the 55 short queries
+# of bench_index.py, 6k-document segments: 0.38 ms whole, 0.53 ms narrowed; the 20
+# questions of bench_whole_corpus.py on its two 40k-document segments: 18.7 -> 17.3 ms
+# of executor time each, interleaved runs).
+NARROW_MIN_DOCS = 16_384
+# An OR inside an AND is evaluated only within the documents the AND has left when
+# they are fewer than 1/NARROW_SHARE of its postings (each term aligned with them);
+# otherwise it is summed whole and then narrowed, which costs less per posting.
+NARROW_SHARE = 8
 
 _NO_DOCS = np.zeros(0, dtype=np.intp)
 _NO_SCORES = np.zeros(0)
@@ -261,25 +273,33 @@ def _add_into(mask: np.ndarray, score: np.ndarray, h: _Hits) -> None:
 def _and(parts: Iterable[tuple[int, Callable[[np.ndarray | None], _Hits]]], within, scratch: _Scratch) -> _Hits:
     """Intersection, each document's scores summed in part order.
 
-    ``parts`` are ``(place, evaluate)`` pairs in the order to evaluate them (the
-    fewest documents expected first); ``place`` is the part's place in the query,
-    the order its scores are added in.  The first part is evaluated within
-    ``within`` (None: the whole segment), each later one only within the documents
-    left, by ``evaluate(documents)``, which matches a subset of them; none is
-    evaluated once nothing is left."""
+    ``parts`` are ``(place, evaluate)`` pairs in the order to evaluate them;
+    ``place`` is the part's place in the query, the order its scores are added in.
+    ``evaluate(documents)`` gives what the part matches, and may leave out what is
+    not among ``documents`` (the documents still left: ``within`` for the first
+    part, None meaning the whole segment); none is evaluated once nothing is left."""
     keys = within
     found: dict[int, np.ndarray] = {}  # place -> scores of the documents in keys
     for place, evaluate in parts:
         h = evaluate(keys)
         if not h.size:
             return _EMPTY
-        docs, vals = h.sparse()
+        if keys is None:
+            keys, found[place] = h.sparse()
+            continue
+        if h.mask is not None:
+            i = np.flatnonzero(h.mask[keys])
+            vals = h.score[keys[i]]
+        else:
+            i, j = _align(keys, h.docs, scratch)
+            vals = h.vals[j]
         del h  # let the part go before the next one is evaluated
-        if keys is not None and len(docs) < len(keys):
-            sel = np.searchsorted(keys, docs)
+        if not len(i):
+            return _EMPTY
+        if len(i) < len(keys):
+            keys = keys[i]
             for k, v in found.items():
-                found[k] = v[sel]
-        keys = docs
+                found[k] = v[i]
         found[place] = vals
     if keys is None:
         return _EMPTY
@@ -463,6 +483,7 @@ class QueryExecutor:
         self.leaves = [_Leaf(s, off, Path(folder)) for s, off in searcher.leaf_searchers()]
         self._stats: dict[tuple[str, bytes], tuple[float, float]] = {}
         self._df: dict[tuple[str, object], int] = {}  # (field, text) -> index-wide document frequency
+        self._doc_count = sum(leaf.n for leaf in self.leaves)
         # (segment, field, term) -> its documents and unboosted BM25F scores, read-only:
         # the readings of one query repeat their terms, and queries share common ones.
         # Valid as long as this generation is open (index-wide statistics never change).
@@ -500,7 +521,7 @@ class QueryExecutor:
                 docs, vals = self._eval(q, leaf).sparse()
             sel = None  # positions in docs still wanted (None: all)
             if allow is not None and len(docs):
-                sel = _within(docs, self._eval(allow, leaf, docs), leaf.scratch)
+                sel = _within(docs, self._eval(allow, leaf, docs if leaf.n >= NARROW_MIN_DOCS else None), leaf.scratch)
             if keep is not None and len(docs):
                 k = keep(leaf)
                 if k is not None:
@@ -559,17 +580,24 @@ class QueryExecutor:
                 return _EMPTY
             if len(subs) == 1:  # whoosh drops the compound (and its boost) around a single query
                 return self._eval(subs[0], leaf, within)
-            if kind is wq.Or and within is None:
+            if kind is wq.Or and (within is None or len(within) * NARROW_SHARE > self._share(q, leaf)):
+                # (few of the OR's postings would be left out: summed whole, then narrowed)
                 hits = _or((self._eval(sub, leaf) for sub in subs), leaf.scratch)  # evaluated as they are combined
-            elif kind is wq.Or:  # a term's postings are aligned with `within` once, there
+                if within is not None:
+                    hits = _restricted(hits, within, leaf.scratch)
+            elif kind is wq.Or:  # each term's postings aligned with `within`, and summed there
                 parts = (
                     self._term(sub, leaf) if type(sub) is wq.Term else self._eval(sub, leaf, within) for sub in subs
                 )
                 hits = _or_within(parts, within, leaf.scratch)
-            else:
+            elif leaf.n >= NARROW_MIN_DOCS:
                 # The part expected to match fewest first; the others only within what it matched.
                 order = sorted(range(len(subs)), key=lambda i: self._estimate(subs[i]))
                 hits = _and([(i, partial(self._eval, subs[i], leaf)) for i in order], within, leaf.scratch)
+            else:  # a small segment: each part whole, in query order, intersected
+                hits = _and([(i, partial(self._whole, sub, leaf)) for i, sub in enumerate(subs)], None, leaf.scratch)
+                if within is not None:
+                    hits = _restricted(hits, within, leaf.scratch)
             if q.boost != 1.0 and hits.size:
                 hits = hits.scaled(q.boost)
             return hits
@@ -577,10 +605,14 @@ class QueryExecutor:
             a = self._eval(q.a, leaf, within)
             if not a.size:
                 return a
-            b = self._eval(q.b, leaf, None if a.dense else a.docs)
+            b = self._eval(q.b, leaf, a.docs if leaf.n >= NARROW_MIN_DOCS and not a.dense else None)
             return _and_maybe(a, b, leaf.scratch) if kind is wq.AndMaybe else _and_not(a, b, leaf.scratch)
         hits = self._by_whoosh(q.matcher(leaf.searcher, leaf.searcher.context()))
         return hits if within is None else _restricted(hits, within, leaf.scratch)
+
+    def _whole(self, q: wq.Query, leaf: _Leaf, _within: np.ndarray | None) -> _Hits:
+        """What ``q`` matches in the whole of ``leaf`` (an AND part of a small segment)."""
+        return self._eval(q, leaf)
 
     def _estimate(self, q: wq.Query) -> float:
         """How many documents ``q`` may match in the whole index, roughly and cheaply
@@ -601,6 +633,11 @@ class QueryExecutor:
         if kind in (wq.AndMaybe, wq.AndNot):
             return self._estimate(q.a)
         return math.inf  # phrases and the like: last, within what the others left
+
+    def _share(self, q: wq.Query, leaf: _Leaf) -> float:
+        """:meth:`_estimate` scaled to ``leaf``'s share of the index's documents."""
+        total = self._doc_count or 1
+        return self._estimate(q) * leaf.n / total
 
     def _doc_frequency(self, fieldname: str, text) -> int:
         schema = self.searcher.schema

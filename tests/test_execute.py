@@ -150,22 +150,31 @@ def test_executor_equals_whoosh_with_every_term_in_the_sidecar(tmp_path, paragra
     assert assert_same_as_whoosh(index) > 30
 
 
-# Thresholds that force one path: (DENSE_SHARE, TABLE_PROBES) for every OR dense /
-# every node sparse, every alignment by position table / by binary search.
+# Thresholds that force one path: every OR dense / every node sparse, every alignment
+# by position table / by binary search, ANDs narrowing on any segment or on none,
+# ORs inside them narrowed always.
 PATHS = {
-    "all-dense": (1e12, 0.0),
-    "all-sparse-binary-search": (1e-12, 1e12),
-    "sparse-tables": (1e-12, 0.0),
+    "all-dense": {"DENSE_SHARE": 1e12, "TABLE_PROBES": 0.0},
+    "all-sparse-binary-search": {"DENSE_SHARE": 1e-12, "TABLE_PROBES": 1e12},
+    "sparse-tables": {"DENSE_SHARE": 1e-12, "TABLE_PROBES": 0.0},
+    "narrowed": {"NARROW_MIN_DOCS": 0},
+    "narrowed-every-or": {"NARROW_MIN_DOCS": 0, "NARROW_SHARE": 1e12},
+    "narrowed-dense": {"NARROW_MIN_DOCS": 0, "NARROW_SHARE": 1e12, "DENSE_SHARE": 1e12, "TABLE_PROBES": 0.0},
+    "narrowed-sparse": {"NARROW_MIN_DOCS": 0, "NARROW_SHARE": 1e12, "DENSE_SHARE": 1e-12, "TABLE_PROBES": 1e12},
+    "never-narrowed": {"NARROW_MIN_DOCS": 10**12},
 }
+
+
+def force(monkeypatch, path: str) -> None:
+    for name, value in PATHS[path].items():
+        monkeypatch.setattr(execute, name, value)
 
 
 @pytest.mark.parametrize("path", sorted(PATHS))
 def test_executor_equals_whoosh_on_every_path(paragraph_index, monkeypatch, path):
     """The default thresholds mix both paths on these ~100 documents ("đảng" is in
     most of them); forcing one path must not change an answer."""
-    dense_share, table_probes = PATHS[path]
-    monkeypatch.setattr(execute, "DENSE_SHARE", dense_share)
-    monkeypatch.setattr(execute, "TABLE_PROBES", table_probes)
+    force(monkeypatch, path)
     assert assert_same_as_whoosh(paragraph_index, limits=(10,)) > 10
 
 
@@ -472,9 +481,7 @@ def assert_same_as_dense(ev: execute.QueryExecutor, q, allow=None, keep=None) ->
 @pytest.mark.parametrize("path", ["default", *sorted(PATHS)])
 def test_sparse_evaluation_equals_the_dense_arrays(monkeypatch, path):
     if path != "default":
-        dense_share, table_probes = PATHS[path]
-        monkeypatch.setattr(execute, "DENSE_SHARE", dense_share)
-        monkeypatch.setattr(execute, "TABLE_PROBES", table_probes)
+        force(monkeypatch, path)
     ev, words = synthetic_executor(seed=7)
     assert any(leaf.live is not None for leaf in ev.leaves)
     assert [leaf.length_codes("syl") is not None for leaf in ev.leaves] == [True, False]
@@ -545,6 +552,8 @@ def test_nodes_cross_between_sparse_and_dense():
                 check(execute._and([(0, within(a)), (1, within(b))], None, scratch), mask, want)
                 # evaluated the other way round, the scores still added in query order
                 check(execute._and([(1, within(b)), (0, within(a))], None, scratch), mask, want)
+                # parts that ignore the documents left (a small segment's): the same
+                check(execute._and([(0, lambda keys: a), (1, lambda keys: b)], None, scratch), mask, want)
             elif op == "maybe":
                 check(execute._and_maybe(a, b, scratch), am, np.where(am & bm, as_ + bs, as_))
             else:
