@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .analysis import WrittenSyllables
 from .normalise import SYLLABLE_RE
@@ -68,6 +68,8 @@ class Passage:
     sentence: list[int]
     terms: list[str]
     length: int
+    # every distinct syllable of the text as written (what its snippet is matched against)
+    syllables: set[str] = field(default_factory=set, compare=False, repr=False)
 
 
 def wanted_syllables(folded: bool, wanted) -> WrittenSyllables:
@@ -89,7 +91,7 @@ def read_passage(body: str, folded: bool, wanted, seen: WrittenSyllables | None 
     sentence: list[int] = []
     terms: list[str] = []
     if not table:
-        return Passage(at, sentence, terms, len(items) - items.count(""))
+        return Passage(at, sentence, terms, len(items) - items.count(""), distinct)
     get = table.get
     pos = k = 0
     for raw in items:
@@ -102,7 +104,7 @@ def read_passage(body: str, folded: bool, wanted, seen: WrittenSyllables | None 
             pos += 1
         else:
             k += 1
-    return Passage(at, sentence, terms, pos)
+    return Passage(at, sentence, terms, pos, distinct)
 
 
 def best_sentence_coverage(p: Passage, weights: dict[str, float]) -> float:
@@ -166,8 +168,10 @@ def rerank(
     weights: dict[str, float],
     folded: bool,
     triples: dict[tuple[str, str, str], float] | None = None,
+    read: dict[int, set[str]] | None = None,
 ) -> list[tuple[int, float]]:
-    """Re-score candidates: BM25F / top BM25F + weighted coverage and triple shares."""
+    """Re-score candidates: BM25F / top BM25F + weighted coverage and triple shares.
+    ``read``, if given, gets each candidate's distinct written syllables (its snippet's)."""
     if not cands:
         return []
     triples = triples or {}
@@ -179,6 +183,8 @@ def rerank(
     scored = []
     for c in cands:
         passage = read_passage(c.body, folded, wanted, seen)
+        if read is not None:
+            read[c.docnum] = passage.syllables
         score = c.score / top
         score += SENTENCE_WEIGHT * best_sentence_coverage(passage, weights) / total
         score += WINDOW_WEIGHT * best_window_coverage(passage, weights) / total

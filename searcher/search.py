@@ -428,7 +428,7 @@ class Searcher:
                 if plan.needs_ref:
                     notice = f"no bulletin citing {labels} matches: showing the best matches"
         terms = Terms(frozenset(plan.norms), frozenset(plan.folds), frozenset(plan.ref_keys))
-        hits = [self._hit(stored[d], score, terms) for d, score in ranked]
+        hits = [self._hit(stored[d], score, terms, stored.syllables.get(d)) for d, score in ranked]
         return _Answer(m, m.total, hits, mode, notice)
 
     @staticmethod
@@ -473,12 +473,13 @@ class Searcher:
         triples = {g: sum(weights.get(t, 0.0) for t in g) for g in plan.best_triples}
         head = list(zip(res.docnums, res.scores))[:RERANK_DEPTH]
         cands = [Candidate(d, sc, stored[d].get("body") or "") for d, sc in head]
-        ordered = rerank(cands, weights, plan.plain, triples) + list(zip(res.docnums, res.scores))[RERANK_DEPTH:]
+        ordered = rerank(cands, weights, plan.plain, triples, stored.syllables)
+        ordered += list(zip(res.docnums, res.scores))[RERANK_DEPTH:]
         return m, ordered[p.offset : p.offset + p.limit]
 
     @staticmethod
-    def _hit(fields: dict, score: float, terms: Terms) -> Hit:
-        snippet, highlights = make_snippet(fields.get("body") or "", terms)
+    def _hit(fields: dict, score: float, terms: Terms, syllables: set[str] | None = None) -> Hit:
+        snippet, highlights = make_snippet(fields.get("body") or "", terms, syllables=syllables)
         return Hit(
             id=fields["id"],
             title=fields.get("title") or "",
@@ -566,11 +567,13 @@ class Searcher:
 
 class _Stored(dict):
     """The stored fields of the bulletins one search reads, each read once (the
-    re-ranker's candidates hold its hits)."""
+    re-ranker's candidates hold its hits), and the distinct syllables of the bodies
+    the re-ranker read, for their snippets."""
 
     def __init__(self, searcher) -> None:
         super().__init__()
         self.searcher = searcher
+        self.syllables: dict[int, set[str]] = {}
 
     def __missing__(self, docnum: int) -> dict:
         got = self[docnum] = self.searcher.stored_fields(docnum)

@@ -50,8 +50,9 @@ def _occurrences(text: str, raw: str) -> Iterator[tuple[int, int]]:
         i = text.find(raw, j)
 
 
-def match_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
-    """Sorted, merged ``(start, end)`` spans of ``text`` that match the query terms.
+def match_spans(text: str, terms: Terms, syllables: set[str] | None = None) -> list[tuple[int, int]]:
+    """Sorted, merged ``(start, end)`` spans of ``text`` that match the query terms
+    (``syllables``: the distinct :data:`SYLLABLE_RE` tokens of ``text``, if known).
 
     A cited reference is one span; neighbouring matched syllables (separated
     only by a space or hyphen) merge into one span, so "Kết luận" is one mark.
@@ -65,7 +66,9 @@ def match_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
                 ref_spans.append((ref.start, ref.end))
     spans = list(ref_spans)
     # Each distinct syllable is read once; only the matching ones are then located.
-    for raw in terms.matching(set(SYLLABLE_RE.findall(text))):
+    if syllables is None:
+        syllables = set(SYLLABLE_RE.findall(text))
+    for raw in terms.matching(syllables):
         if ref_spans:
             spans.extend(s for s in _occurrences(text, raw) if not any(a <= s[0] < b for a, b in ref_spans))
         else:
@@ -119,9 +122,12 @@ def _snap(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def make_snippet(text: str, terms: Terms, width: int = SNIPPET_CHARS) -> tuple[str, list[tuple[int, int]]]:
-    """Return ``(snippet, highlights)``; ``snippet[s:e]`` is each highlighted match."""
-    spans = match_spans(text, terms) if (terms.norms or terms.folds or terms.ref_keys) else []
+def make_snippet(
+    text: str, terms: Terms, width: int = SNIPPET_CHARS, syllables: set[str] | None = None
+) -> tuple[str, list[tuple[int, int]]]:
+    """Return ``(snippet, highlights)``; ``snippet[s:e]`` is each highlighted match
+    (``syllables``: as :func:`match_spans`)."""
+    spans = match_spans(text, terms, syllables) if (terms.norms or terms.folds or terms.ref_keys) else []
     start, end = _snap(text, *best_window(text, spans, width))
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text) else ""

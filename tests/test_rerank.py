@@ -125,7 +125,9 @@ def test_sentence_ends_and_syllables_are_read_as_the_definition_splits_them(seed
     body = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 80)))
     for folded in (False, True):
         wanted = {fold(w) if folded else w for w in ("hòa", "bình", "tiếng", "21", "x", "y")}
-        assert read_passage(body, folded, wanted) == passage_of(sentences_by_definition(body, folded), wanted), body
+        p = read_passage(body, folded, wanted)
+        assert p == passage_of(sentences_by_definition(body, folded), wanted), body
+        assert p.syllables == set(SYLLABLE_RE.findall(body))  # what the snippet of the text reads
 
 
 def test_rerank_scores_the_seed_bulletins_as_the_definitions_do(corpus_dir):
