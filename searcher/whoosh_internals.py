@@ -76,6 +76,7 @@ from array import array
 
 from whoosh import formats
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3PostingsWriter, W3TermInfo
+from whoosh.filedb.structfile import StructFile
 from whoosh.system import pack_uint
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
@@ -425,6 +426,31 @@ class _InliningTermInfo(W3TermInfo):
         return st + pickle.dumps(self.inlined_postings(), self.protocol)
 
 
+class _CountedFile(StructFile):
+    """A file whoosh's term table writes through, that knows where it is by counting
+    the bytes written, where whoosh asks the file (``tell``, a system call) twice per
+    term.  Arrays and pickles go through :meth:`write` too (``is_real`` off), so
+    every byte is counted; the byte-identity test of the writer checks the offsets."""
+
+    def __init__(self, like: StructFile):
+        super().__init__(like.file, name=like._name, onclose=like.onclose)
+        self.is_real = False
+        self._at = like.tell()
+
+    def write(self, b) -> int:
+        self._at += len(b)
+        return self.file.write(b)
+
+    def write_pickle(self, obj, protocol: int = -1) -> None:
+        self.write(pickle.dumps(obj, protocol))  # StructFile's dumps into the file itself
+
+    def tell(self) -> int:
+        return self._at
+
+    def seek(self, *args, **kwargs):
+        raise OSError("the term table is written in one pass")
+
+
 class _PostingsWriter(W3PostingsWriter):
     """whoosh's postings writer, its blocks pickled with ``protocol`` and left
     uncompressed when zlib would not make them smaller.  It counts the bytes it
@@ -615,6 +641,8 @@ class BulkWriter(TeeWriter):
         protocol = self.pickle_protocol
         if protocol != 2:
             fw._postwriter = _PostingsWriter(fw._postwriter, protocol)
+        if type(fw._tindex.dbfile) is not _CountedFile:
+            fw._tindex.dbfile = _CountedFile(fw._tindex.dbfile)
         pw = fw._postwriter
         pw._inlinelimit = self.inline_postings + 1  # whoosh inlines lists *shorter* than this
         fmt = fw._format
