@@ -611,16 +611,19 @@ def _parse_portal_text(text: str) -> tuple[_Meta, list[str]]:
 # --- decoding ------------------------------------------------------------------------
 
 
+_SAVE_AS_UTF8 = "save it as UTF-8"
+
+
 def _decode(data: bytes) -> str:
     """Decode UTF-8 (a BOM is allowed); raise ``ValueError`` with a short reason."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ValueError("not UTF-8 (UTF-16 byte-order mark)")
+        raise ValueError(f"not UTF-8 (UTF-16 byte-order mark): {_SAVE_AS_UTF8}")
     if b"\x00" in data:
         raise ValueError("binary file (NUL bytes)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ValueError(f"not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})") from None
+        raise ValueError(f"not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}): {_SAVE_AS_UTF8}") from None
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -802,7 +805,9 @@ def _read_jsonl_line(raw: bytes, n: int, where: str) -> Bulletin:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise BadDocument(where, f"line {n}: not UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start})") from None
+        raise BadDocument(
+            where, f"line {n}: not UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start}): {_SAVE_AS_UTF8}"
+        ) from None
     try:
         record = json.loads(text)
     except json.JSONDecodeError as e:
