@@ -270,17 +270,42 @@ def _add_into(mask: np.ndarray, score: np.ndarray, h: _Hits) -> None:
         np.add.at(score, h.docs, h.vals)  # unique documents: one addition each, no temporary
 
 
-def _and(parts: Iterable[tuple[int, Callable[[np.ndarray | None], _Hits]]], within, scratch: _Scratch) -> _Hits:
+def _conjuncts(q: wq.Query) -> list[wq.Query]:
+    """The parts of an AND, nested ANDs opened (they match the same documents), or []."""
+    if type(q) is not wq.And or getattr(q, "minmatch", 0) or not q.subqueries:
+        return []
+    out: list[wq.Query] = []
+    for sub in q.subqueries:
+        out += _conjuncts(sub) or [sub]
+    return out
+
+
+class _Fewer(Exception):
+    """An AND asked only whether it matches ``fewer_than`` documents stopped early:
+    at most ``bound`` (fewer than that) were left."""
+
+    def __init__(self, bound: int):
+        super().__init__(bound)
+        self.bound = bound
+
+
+def _and(
+    parts: Iterable[tuple[int, Callable[[np.ndarray | None], _Hits]]], within, scratch: _Scratch, fewer_than: int = 0
+) -> _Hits:
     """Intersection, each document's scores summed in part order.
 
     ``parts`` are ``(place, evaluate)`` pairs in the order to evaluate them;
     ``place`` is the part's place in the query, the order its scores are added in.
     ``evaluate(documents)`` gives what the part matches, and may leave out what is
     not among ``documents`` (the documents still left: ``within`` for the first
-    part, None meaning the whole segment); none is evaluated once nothing is left."""
+    part, None meaning the whole segment); none is evaluated once nothing is left,
+    and with ``fewer_than``, none once fewer documents than that are left
+    (:class:`_Fewer` is raised: the documents left only ever shrink)."""
     keys = within
     found: dict[int, np.ndarray] = {}  # place -> scores of the documents in keys
     for place, evaluate in parts:
+        if keys is not None and len(keys) < fewer_than:
+            raise _Fewer(len(keys))
         h = evaluate(keys)
         if not h.size:
             return _EMPTY
@@ -519,20 +544,65 @@ class QueryExecutor:
                 docs, vals = np.arange(leaf.n, dtype=np.intp), np.zeros(leaf.n)
             else:
                 docs, vals = self._eval(q, leaf).sparse()
-            sel = None  # positions in docs still wanted (None: all)
-            if allow is not None and len(docs):
-                sel = _within(docs, self._eval(allow, leaf, docs if leaf.n >= NARROW_MIN_DOCS else None), leaf.scratch)
-            if keep is not None and len(docs):
-                k = keep(leaf)
-                if k is not None:
-                    sel = np.flatnonzero(k[docs]) if sel is None else sel[k[docs[sel]]]
-            if leaf.live is not None and len(docs):
-                sel = np.flatnonzero(leaf.live[docs]) if sel is None else sel[leaf.live[docs[sel]]]
-            if sel is not None:
-                docs, vals = docs[sel], vals[sel]
+            docs, vals = self._let_through(docs, vals, leaf, allow, keep)
             all_docs.append(docs)
             all_vals.append(vals)
         return Matches(self.leaves, all_docs, all_vals)
+
+    def reaches(
+        self,
+        q: wq.Query,
+        n: int,
+        allow: wq.Query | None = None,
+        keep: Callable[[_Leaf], np.ndarray | None] | None = None,
+    ) -> bool:
+        """Whether ``q`` matches at least ``n`` documents (those ``allow`` and ``keep``
+        let through): ``match(q, allow, keep).total >= n``, but an AND stops as soon as
+        fewer than ``n`` documents are left in every segment together, its commonest
+        parts unread (what it matches only ever shrinks as parts are added)."""
+        subs = _conjuncts(q)
+        if len(subs) < 2 or n < 1:
+            return self.match(q, allow, keep).total >= n
+        count = bound = 0
+        stopped = []
+        for leaf in self.leaves:
+            try:
+                docs, vals = self._conjunction(subs, leaf, None, fewer_than=n).sparse()
+            except _Fewer as few:
+                bound += few.bound
+                stopped.append(leaf)
+                continue
+            count += len(self._let_through(docs, vals, leaf, allow, keep)[0])
+            if count >= n:
+                return True
+        if count + bound < n:
+            return False
+        for leaf in stopped:  # fewer than n each, enough together perhaps: counted exactly
+            docs, vals = self._conjunction(subs, leaf, None).sparse()
+            count += len(self._let_through(docs, vals, leaf, allow, keep)[0])
+        return count >= n
+
+    def _let_through(
+        self,
+        docs: np.ndarray,
+        vals: np.ndarray,
+        leaf: _Leaf,
+        allow: wq.Query | None,
+        keep: Callable[[_Leaf], np.ndarray | None] | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The documents (and scores) of ``leaf`` that ``allow``, ``keep`` and its deletions let through."""
+        sel = None  # positions in docs still wanted (None: all)
+        if allow is not None and len(docs):
+            sel = _within(docs, self._eval(allow, leaf, docs if leaf.n >= NARROW_MIN_DOCS else None), leaf.scratch)
+        if keep is not None and len(docs):
+            k = keep(leaf)
+            if k is not None:
+                sel = np.flatnonzero(k[docs]) if sel is None else sel[k[docs[sel]]]
+        if leaf.live is not None and len(docs):
+            sel = np.flatnonzero(leaf.live[docs]) if sel is None else sel[leaf.live[docs[sel]]]
+        if sel is not None:
+            docs, vals = docs[sel], vals[sel]
+        return docs, vals
 
     def ranked(
         self,
@@ -590,14 +660,8 @@ class QueryExecutor:
                     self._term(sub, leaf) if type(sub) is wq.Term else self._eval(sub, leaf, within) for sub in subs
                 )
                 hits = _or_within(parts, within, leaf.scratch)
-            elif leaf.n >= NARROW_MIN_DOCS:
-                # The part expected to match fewest first; the others only within what it matched.
-                order = sorted(range(len(subs)), key=lambda i: self._estimate(subs[i]))
-                hits = _and([(i, partial(self._eval, subs[i], leaf)) for i in order], within, leaf.scratch)
-            else:  # a small segment: each part whole, in query order, intersected
-                hits = _and([(i, partial(self._whole, sub, leaf)) for i, sub in enumerate(subs)], None, leaf.scratch)
-                if within is not None:
-                    hits = _restricted(hits, within, leaf.scratch)
+            else:
+                hits = self._conjunction(subs, leaf, within)
             if q.boost != 1.0 and hits.size:
                 hits = hits.scaled(q.boost)
             return hits
@@ -608,6 +672,17 @@ class QueryExecutor:
             b = self._eval(q.b, leaf, a.docs if leaf.n >= NARROW_MIN_DOCS and not a.dense else None)
             return _and_maybe(a, b, leaf.scratch) if kind is wq.AndMaybe else _and_not(a, b, leaf.scratch)
         hits = self._by_whoosh(q.matcher(leaf.searcher, leaf.searcher.context()))
+        return hits if within is None else _restricted(hits, within, leaf.scratch)
+
+    def _conjunction(self, subs: list[wq.Query], leaf: _Leaf, within: np.ndarray | None, fewer_than: int = 0) -> _Hits:
+        """The AND of ``subs`` in ``leaf`` (unboosted); see :func:`_and` for ``fewer_than``."""
+        if leaf.n >= NARROW_MIN_DOCS:
+            # The part expected to match fewest first; the others only within what it matched.
+            order = sorted(range(len(subs)), key=lambda i: self._estimate(subs[i]))
+            return _and([(i, partial(self._eval, subs[i], leaf)) for i in order], within, leaf.scratch, fewer_than)
+        # a small segment: each part whole, in query order, intersected
+        parts = [(i, partial(self._whole, sub, leaf)) for i, sub in enumerate(subs)]
+        hits = _and(parts, None, leaf.scratch, fewer_than)
         return hits if within is None else _restricted(hits, within, leaf.scratch)
 
     def _whole(self, q: wq.Query, leaf: _Leaf, _within: np.ndarray | None) -> _Hits:

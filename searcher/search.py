@@ -387,7 +387,7 @@ class Searcher:
             hits = [self._hit(s.stored_fields(d), 0.0, Terms(frozenset(), frozenset())) for d in res.docnums]
             return _Answer(m, res.total, hits, "browse", None)
         mode, notice = "all", None
-        if p.sort == "relevance" and plan.long and ev.match(plan.every_query, p.allow, p.keep).total < p.limit:
+        if p.sort == "relevance" and plan.long and not ev.reaches(plan.every_query, p.limit, p.allow, p.keep):
             # A long question on which "every word" finds too little: best match.
             m, ranked = self._best(stored, ev, plan, p)
             mode = "best"
@@ -412,12 +412,12 @@ class Searcher:
             # answer however few, or a date order leaves no room for best match.
             settled = mode != "all" or (plan.needs_ref and m.total > 0) or p.sort != "relevance"
             if not settled and (
-                (plan.question and self._echoes(ev, plan, m, p) < p.limit)
+                (plan.question and not self._echoed(ev, plan, m, p))
                 or (m.total == 0 and plan.units >= 2)
                 or (
                     plan.corrected is None
                     and plan.together is not None
-                    and ev.match(plan.together, p.allow, p.keep).total == 0
+                    and not ev.reaches(plan.together, 1, p.allow, p.keep)
                 )
             ):
                 # A question finding too little; words no bulletin holds all of, or
@@ -432,13 +432,13 @@ class Searcher:
         return _Answer(m, m.total, hits, mode, notice)
 
     @staticmethod
-    def _echoes(ev: QueryExecutor, plan: QueryPlan, m: Matches, p: Page) -> int:
-        """Bulletins holding every word of a question, its question words too.
-        Fewer than a page: the question is read as best match, whose re-ranking
-        finds the passage that answers it; more: the topic words decide."""
+    def _echoed(ev: QueryExecutor, plan: QueryPlan, m: Matches, p: Page) -> bool:
+        """Whether a page of bulletins holds every word of a question, its question
+        words too.  If not, the question is read as best match, whose re-ranking
+        finds the passage that answers it; if so, the topic words decide."""
         if plan.strict_query is None:
-            return m.total
-        return ev.match(plan.strict_query, p.allow, p.keep).total
+            return m.total >= p.limit
+        return ev.reaches(plan.strict_query, p.limit, p.allow, p.keep)
 
     @staticmethod
     def _suggest(o: _Open, plan: QueryPlan, p: Page) -> str | None:

@@ -468,6 +468,9 @@ def assert_same_as_dense(ev: execute.QueryExecutor, q, allow=None, keep=None) ->
         assert np.array_equal(mask, m), q
         assert np.array_equal(vals, s[docs]), q  # the same sums, to the bit
     assert got.total == sum(int(m.sum()) for m in ref_masks)
+    if q is not None:
+        for n in {1, 2, 10, got.total, got.total + 1}:
+            assert ev.reaches(q, n, allow, keep) is (got.total >= n), (q, n)
     mask, score = np.concatenate(ref_masks), np.concatenate(ref_scores)
     docs = np.flatnonzero(mask)
     for limit, offset in ((1, 0), (10, 0), (25, 40), (10**6, 0)):
@@ -495,6 +498,36 @@ def test_sparse_evaluation_equals_the_dense_arrays(monkeypatch, path):
     for q in queries[:40]:
         assert_same_as_dense(ev, q, allow=allow, keep=keep)
     assert_same_as_dense(ev, None, allow=allow, keep=keep)
+
+
+@pytest.mark.parametrize("path", ["default", "narrowed", "never-narrowed"])
+def test_an_and_asked_whether_it_reaches_n_stops_early_and_answers_as_match(monkeypatch, path):
+    """ANDs at the root, asked whether they match at least n documents (filters and
+    deletions too): the answer of counting them all, and the commonest parts left
+    unread once too few documents are left."""
+    if path != "default":
+        force(monkeypatch, path)
+    ev, words = synthetic_executor(seed=5)
+    rng = np.random.default_rng(9)
+    keep = lambda leaf: np.arange(leaf.n) % 4 != 1  # noqa: E731
+    allow = wq.Or([wq.Term("syl", words[3]), wq.Term("fold", words[1])])
+    for _ in range(120):
+        q = wq.And([random_query(rng, words, depth=2) for _ in range(int(rng.integers(2, 6)))])
+        for filters in ((None, None), (allow, keep)):
+            total = ev.match(q, *filters).total
+            for n in {1, 3, 10, 40, total, total + 1, max(total - 1, 1)}:
+                assert ev.reaches(q, n, *filters) is (total >= n), (q, n, filters)
+    # rare words first: once fewer than n are left, the common words are never read
+    read = []
+    real_term = ev._term
+    monkeypatch.setattr(ev, "_term", lambda q, leaf: read.append(q.text) or real_term(q, leaf))
+    sizes = lambda field, btext: sum(len(leaf.sidecar._postings[(field, btext)][0]) for leaf in ev.leaves)  # noqa: E731
+    monkeypatch.setattr(ev.searcher, "doc_frequency", sizes)  # true document frequencies
+    rare, common = words[-2], words[0]  # a share of 0.004 and of 0.9 of each segment
+    q = wq.And([wq.Term("syl", common), wq.Term("syl", rare)])
+    assert not ev.reaches(q, 1000)
+    narrowing = all(leaf.n >= execute.NARROW_MIN_DOCS for leaf in ev.leaves)
+    assert (common in read) is not narrowing, read
 
 
 def test_nodes_cross_between_sparse_and_dense():
