@@ -334,17 +334,6 @@ def _and(
     return _Hits(keys, acc)
 
 
-def _restricted(h: _Hits, within: np.ndarray, scratch: _Scratch) -> _Hits:
-    """What ``h`` matches among the documents ``within`` (sorted), with its scores."""
-    if not h.size or not len(within):
-        return _EMPTY
-    if h.mask is not None:
-        docs = within[h.mask[within]]
-        return _Hits(docs, h.score[docs])
-    i, j = _align(within, h.docs, scratch)
-    return _Hits(within[i], h.vals[j])
-
-
 def _or_within(parts: Iterable[_Hits], within: np.ndarray, scratch: _Scratch) -> _Hits:
     """Union, among the documents ``within`` (sorted), of what the parts match,
     each document's scores summed in part order (0 + first part + second part ...,
@@ -638,12 +627,13 @@ class QueryExecutor:
     # -- one segment ---------------------------------------------------------------
 
     def _eval(self, q: wq.Query, leaf: _Leaf, within: np.ndarray | None = None) -> _Hits:
-        """What ``q`` matches in ``leaf``; with ``within`` (sorted document numbers),
-        only those of them it matches, with the same scores (sparse)."""
+        """What ``q`` matches in ``leaf``, with its scores.  With ``within`` (sorted
+        document numbers) only those matter: what is outside them may be left out
+        (an OR summed among them) or not (a term's whole postings, cheaper to
+        intersect once where they are used than to cut here)."""
         kind = type(q)
         if kind is wq.Term:
-            hits = self._term(q, leaf)
-            return hits if within is None else _restricted(hits, within, leaf.scratch)
+            return self._term(q, leaf)
         if kind in (wq.Or, wq.And) and not getattr(q, "scale", None) and not getattr(q, "minmatch", 0):
             subs = q.subqueries
             if not subs:
@@ -651,10 +641,8 @@ class QueryExecutor:
             if len(subs) == 1:  # whoosh drops the compound (and its boost) around a single query
                 return self._eval(subs[0], leaf, within)
             if kind is wq.Or and (within is None or len(within) * NARROW_SHARE > self._share(q, leaf)):
-                # (few of the OR's postings would be left out: summed whole, then narrowed)
+                # (few of the OR's postings would be left out: summed whole)
                 hits = _or((self._eval(sub, leaf) for sub in subs), leaf.scratch)  # evaluated as they are combined
-                if within is not None:
-                    hits = _restricted(hits, within, leaf.scratch)
             elif kind is wq.Or:  # each term's postings aligned with `within`, and summed there
                 parts = (
                     self._term(sub, leaf) if type(sub) is wq.Term else self._eval(sub, leaf, within) for sub in subs
@@ -671,8 +659,7 @@ class QueryExecutor:
                 return a
             b = self._eval(q.b, leaf, a.docs if leaf.n >= NARROW_MIN_DOCS and not a.dense else None)
             return _and_maybe(a, b, leaf.scratch) if kind is wq.AndMaybe else _and_not(a, b, leaf.scratch)
-        hits = self._by_whoosh(q.matcher(leaf.searcher, leaf.searcher.context()))
-        return hits if within is None else _restricted(hits, within, leaf.scratch)
+        return self._by_whoosh(q.matcher(leaf.searcher, leaf.searcher.context()))
 
     def _conjunction(self, subs: list[wq.Query], leaf: _Leaf, within: np.ndarray | None, fewer_than: int = 0) -> _Hits:
         """The AND of ``subs`` in ``leaf`` (unboosted); see :func:`_and` for ``fewer_than``."""
@@ -682,8 +669,7 @@ class QueryExecutor:
             return _and([(i, partial(self._eval, subs[i], leaf)) for i in order], within, leaf.scratch, fewer_than)
         # a small segment: each part whole, in query order, intersected
         parts = [(i, partial(self._whole, sub, leaf)) for i, sub in enumerate(subs)]
-        hits = _and(parts, None, leaf.scratch, fewer_than)
-        return hits if within is None else _restricted(hits, within, leaf.scratch)
+        return _and(parts, None, leaf.scratch, fewer_than)
 
     def _whole(self, q: wq.Query, leaf: _Leaf, _within: np.ndarray | None) -> _Hits:
         """What ``q`` matches in the whole of ``leaf`` (an AND part of a small segment)."""

@@ -580,7 +580,14 @@ def test_nodes_cross_between_sparse_and_dense():
                 want = np.where(mask, np.add.reduce([as_, bs]), 0.0)
 
                 def within(h):
-                    return lambda keys: h if keys is None else execute._restricted(h, keys, scratch)
+                    def evaluate(keys):  # what h matches among the documents left
+                        if keys is None:
+                            return h
+                        docs, vals = h.sparse()
+                        inside = np.isin(docs, keys)
+                        return execute._Hits(docs[inside], vals[inside])
+
+                    return evaluate
 
                 check(execute._and([(0, within(a)), (1, within(b))], None, scratch), mask, want)
                 # evaluated the other way round, the scores still added in query order
