@@ -334,12 +334,17 @@ _FORMS_MAX = 200_000
 _CACHE = _FormCache()
 
 
-def _learn(raw: str) -> tuple[str, str]:
+def _cache() -> _FormCache:
+    """The form cache, a new one if the current one is full."""
     global _CACHE
     cache = _CACHE
     if len(cache.of) >= _FORMS_MAX:
         cache = _CACHE = _FormCache()
-    return cache.learn(raw)
+    return cache
+
+
+def _learn(raw: str) -> tuple[str, str]:
+    return _cache().learn(raw)
 
 
 def syllable_forms(raw: str) -> tuple[str, str]:
@@ -363,7 +368,7 @@ class WrittenSyllables:
 
     def kept_of(self, raws: set[str]) -> dict[str, tuple[str, str]]:
         """Those of ``raws`` that stand for a term, each with its ``(norm, fold)``."""
-        cache = _CACHE  # one cache throughout, even if another thread replaces it
+        cache = _cache()  # one cache throughout, even if another thread replaces it
         of = cache.of
         for raw in raws.difference(of):
             cache.learn(raw)
