@@ -20,11 +20,11 @@ concatenated lists (a merge of sorted runs) and sums each document's scores
 with ``bincount``; AND, AND-MAYBE and AND-NOT align sorted lists by binary
 search or a position table.  Only an OR whose postings cover a large share of
 the segment is summed *dense* (a mask and a score per document, in arrays the
-segment keeps for reuse), see :data:`DENSE_SHARE`.  An AND evaluates first the
-part expected to match fewest documents (by document frequency), and every
-other part only within the documents still left (a term is aligned with them, an
-OR unites its parts among them), so a common word costs its postings' reading,
-not a pass over the segment.  Compound nodes take their
+segment keeps for reuse), see :data:`DENSE_SHARE`.  On a large segment an AND
+evaluates first the part expected to match fewest documents (by document
+frequency), and every other part only within the documents still left (an OR
+unites its parts among them), so a common word costs its postings' reading,
+not a pass over the segment (:data:`NARROW_MIN_DOCS`).  Compound nodes take their
 parts one at a time, so a query holds about one part's arrays at once.  Either
 way every document's score is added up in the same order as the dense arrays
 of earlier versions did (the parts of a node left to right), so the scores are
@@ -80,7 +80,7 @@ TABLE_PROBES = 2.0
 NARROW_MIN_DOCS = 16_384
 # An OR inside an AND is evaluated only within the documents the AND has left when
 # they are fewer than 1/NARROW_SHARE of its postings (each term aligned with them);
-# otherwise it is summed whole and then narrowed, which costs less per posting.
+# otherwise it is summed whole, which costs less per posting, and the AND intersects it.
 NARROW_SHARE = 8
 
 _NO_DOCS = np.zeros(0, dtype=np.intp)
@@ -546,9 +546,10 @@ class QueryExecutor:
         keep: Callable[[_Leaf], np.ndarray | None] | None = None,
     ) -> bool:
         """Whether ``q`` matches at least ``n`` documents (those ``allow`` and ``keep``
-        let through): ``match(q, allow, keep).total >= n``, but an AND stops as soon as
-        fewer than ``n`` documents are left in every segment together, its commonest
-        parts unread (what it matches only ever shrinks as parts are added)."""
+        let through): ``match(q, allow, keep).total >= n``.  An AND stops in each
+        segment as soon as fewer than ``n`` documents are left there (what it matches
+        only ever shrinks as parts are added); if the segments' leftovers add up to
+        fewer than ``n`` too, the answer is no, the AND's commonest parts unread."""
         subs = _conjuncts(q)
         if len(subs) < 2 or n < 1:
             return self.match(q, allow, keep).total >= n
