@@ -47,7 +47,6 @@ __all__ = [
     "pair_fold_analyzer",
     "ref_analyzer",
     "Analysed",
-    "syllable_forms",
     "title_fields",
     "body_fields",
     "word_counts",
@@ -310,18 +309,19 @@ class _FormCache:
                 self.of[raw] = forms
         return forms
 
-    def written(self, forms: Iterable[str], back: dict[str, str | tuple[str, ...]]) -> set[str]:
-        """The written syllables seen of ``forms`` (indexed forms, in ``back``)."""
-        out: set[str] = set()
-        for form in forms:
-            got = back.get(form)
-            if got is None:
-                continue
-            if isinstance(got, str):
-                out.add(got)
-            else:
-                out.update(got)
-        return out
+
+def _spellings(back: dict[str, str | tuple[str, ...]], forms: Iterable[str]) -> set[str]:
+    """The written syllables seen of ``forms`` (indexed forms), by the back map ``back``."""
+    out: set[str] = set()
+    for form in forms:
+        got = back.get(form)
+        if got is None:
+            continue
+        if isinstance(got, str):
+            out.add(got)
+        else:
+            out.update(got)
+    return out
 
 
 def _add(back: dict[str, str | tuple[str, ...]], form: str, raw: str) -> None:
@@ -347,13 +347,6 @@ def _learn(raw: str) -> tuple[str, str]:
     return _cache().learn(raw)
 
 
-def syllable_forms(raw: str) -> tuple[str, str]:
-    """``(norm_syllable(raw), fold of it)`` for a syllable as written, from the
-    cache the index pass fills: the snippets read text with it too."""
-    got = _CACHE.of.get(raw)
-    return got if got is not None else _learn(raw)
-
-
 class WrittenSyllables:
     """Which syllables as written stand for a query's terms: those whose
     ``norm_syllable`` is in ``norms`` or whose fold is in ``folds``.
@@ -372,9 +365,9 @@ class WrittenSyllables:
         of = cache.of
         for raw in raws.difference(of):
             cache.learn(raw)
-        wanted = cache.written(self.norms, cache.by_norm)
+        wanted = _spellings(cache.by_norm, self.norms)
         if self.folds:
-            wanted |= cache.written(self.folds, cache.by_fold)
+            wanted |= _spellings(cache.by_fold, self.folds)
         return {raw: of[raw] for raw in wanted.intersection(raws)}
 
 

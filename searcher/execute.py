@@ -221,6 +221,15 @@ def _within(docs: np.ndarray, h: _Hits, scratch: _Scratch) -> np.ndarray:
     return _align(docs, h.docs, scratch)[0]
 
 
+def _scores_within(docs: np.ndarray, h: _Hits, scratch: _Scratch) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_within`, and ``h``'s scores of those documents."""
+    if h.mask is not None:
+        i = np.flatnonzero(h.mask[docs])
+        return i, h.score[docs[i]]
+    i, j = _align(docs, h.docs, scratch)
+    return i, h.vals[j]
+
+
 def _or(parts: Iterable[_Hits], scratch: _Scratch) -> _Hits:
     """Union, each document's scores summed in part order (as a dense sum would).
 
@@ -312,12 +321,7 @@ def _and(
         if keys is None:
             keys, found[place] = h.sparse()
             continue
-        if h.mask is not None:
-            i = np.flatnonzero(h.mask[keys])
-            vals = h.score[keys[i]]
-        else:
-            i, j = _align(keys, h.docs, scratch)
-            vals = h.vals[j]
+        i, vals = _scores_within(keys, h, scratch)
         del h  # let the part go before the next one is evaluated
         if not len(i):
             return _EMPTY
@@ -342,12 +346,7 @@ def _or_within(parts: Iterable[_Hits], within: np.ndarray, scratch: _Scratch) ->
     for h in parts:
         if not h.size:
             continue
-        if h.mask is not None:
-            i = np.flatnonzero(h.mask[within])
-            vals = h.score[within[i]]
-        else:
-            i, j = _align(within, h.docs, scratch)
-            vals = h.vals[j]
+        i, vals = _scores_within(within, h, scratch)
         if not len(i):
             continue
         if acc is None:

@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from searcher import analysis
-from searcher.analysis import WrittenSyllables, syllable_forms
+from searcher.analysis import WrittenSyllables, title_fields
 from searcher.normalise import SYLLABLE_RE, fold, norm_syllable
 
 # Real spellings of one word each: tone styles, case, i/y, qui/quy, missing horns, doubled tones.
@@ -73,7 +73,7 @@ def test_threads_reading_side_by_side_agree_with_the_definition(corpus_dir, monk
             got = WrittenSyllables(norms=norms).kept_of(chunk)
             if got != kept_by_definition(chunk, norms, set()):
                 wrong.append(f"seed {seed}")
-            syllable_forms(rng.choice(words))  # the index pass's path, filling the cache too
+            title_fields(rng.choice(words))  # the index pass's path, filling the cache too
 
     threads = [threading.Thread(target=read, args=(k,)) for k in range(6)]
     for t in threads:
