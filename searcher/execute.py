@@ -24,7 +24,8 @@ segment keeps for reuse), see :data:`DENSE_SHARE`.  On a large segment an AND
 evaluates first the part expected to match fewest documents (by document
 frequency), and every other part only within the documents still left (an OR
 unites its parts among them), so a common word costs its postings' reading,
-not a pass over the segment (:data:`NARROW_MIN_DOCS`).  Compound nodes take their
+not a pass over the segment (:data:`NARROW_MIN_DOCS`), and once its counts are
+kept dense, only the documents left (:data:`COUNTS_SHARE`).  Compound nodes take their
 parts one at a time, so a query holds about one part's arrays at once.  Either
 way every document's score is added up in the same order as the dense arrays
 of earlier versions did (the parts of a node left to right), so the scores are
@@ -54,6 +55,7 @@ from .sidecar import Sidecar
 
 _STATS_CACHE = 100_000  # (field, term) -> (idf, average length) kept per opened index
 _TERM_CACHE_BYTES = 64 << 20  # scored postings kept, the least recently used dropped first
+_COUNTS_CACHE_BYTES = 32 << 20  # common terms' counts kept dense (see COUNTS_SHARE), likewise
 
 # A node goes dense (a bool mask and a float64 score for every document of the
 # segment) only when an OR's postings add up to more than 1/DENSE_SHARE of the
@@ -82,6 +84,14 @@ NARROW_MIN_DOCS = 16_384
 # they are fewer than 1/NARROW_SHARE of its postings (each term aligned with them);
 # otherwise it is summed whole, which costs less per posting, and the AND intersects it.
 NARROW_SHARE = 8
+# A term in more than 1/COUNTS_SHARE of a large segment's documents, asked for only
+# within the documents an AND has left, is read from its counts kept dense: a byte
+# (two if it must) per document of the segment, no more memory than its scored
+# postings would take, and looked up at those documents alone, so a common word
+# costs the documents left, not its postings.  The long questions of
+# bench_whole_corpus.py (two 40k-document segments) read ~650 such terms: 140 MB as
+# scored postings, which cycled through the 64 MB cache, 27 MB as counts.
+COUNTS_SHARE = 16
 
 _NO_DOCS = np.zeros(0, dtype=np.intp)
 _NO_SCORES = np.zeros(0)
@@ -277,6 +287,26 @@ def _add_into(mask: np.ndarray, score: np.ndarray, h: _Hits) -> None:
     else:
         mask[h.docs] = True
         np.add.at(score, h.docs, h.vals)  # unique documents: one addition each, no temporary
+
+
+def dense_counts(docs: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray | None:
+    """A term's postings as its count in each of ``n`` documents (0: absent), in one
+    byte each, or two if a count needs them; None if a weight is not a whole number
+    from 1 to 65,535 (the BM25F of a count read back is then that of the posting)."""
+    if not len(weights):
+        return np.zeros(n, dtype=np.uint8)
+    top = float(weights.max())
+    if float(weights.min()) < 1 or top > 0xFFFF:
+        return None
+    counts = np.zeros(n, dtype=np.uint8 if top <= 0xFF else np.uint16)
+    counts[docs] = weights
+    if not np.array_equal(counts[docs], weights):  # a fraction was cut
+        return None
+    return counts
+
+
+def _counts_bytes(counts: np.ndarray | None) -> int:
+    return 64 if counts is None else counts.nbytes  # a None kept counts too: the cache stays bounded
 
 
 def _conjuncts(q: wq.Query) -> list[wq.Query]:
@@ -502,6 +532,10 @@ class QueryExecutor:
         # Valid as long as this generation is open (index-wide statistics never change).
         self._scored: OrderedDict[tuple[int, str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._scored_bytes = 0
+        # (segment, field, term) -> a common term's count in each document of the segment
+        # (0: absent), read-only; None: the term cannot be held so (see _counts)
+        self._dense_counts: OrderedDict[tuple[int, str, bytes], np.ndarray | None] = OrderedDict()
+        self._dense_counts_bytes = 0
 
     def close(self) -> None:
         for leaf in self.leaves:
@@ -633,7 +667,7 @@ class QueryExecutor:
         intersect once where they are used than to cut here)."""
         kind = type(q)
         if kind is wq.Term:
-            return self._term(q, leaf)
+            return self._term(q, leaf, within)
         if kind in (wq.Or, wq.And) and not getattr(q, "scale", None) and not getattr(q, "minmatch", 0):
             subs = q.subqueries
             if not subs:
@@ -644,10 +678,7 @@ class QueryExecutor:
                 # (few of the OR's postings would be left out: summed whole)
                 hits = _or((self._eval(sub, leaf) for sub in subs), leaf.scratch)  # evaluated as they are combined
             elif kind is wq.Or:  # each term's postings aligned with `within`, and summed there
-                parts = (
-                    self._term(sub, leaf) if type(sub) is wq.Term else self._eval(sub, leaf, within) for sub in subs
-                )
-                hits = _or_within(parts, within, leaf.scratch)
+                hits = _or_within((self._eval(sub, leaf, within) for sub in subs), within, leaf.scratch)
             else:
                 hits = self._conjunction(subs, leaf, within)
             if q.boost != 1.0 and hits.size:
@@ -710,7 +741,10 @@ class QueryExecutor:
             return 0
         return self.searcher.doc_frequency(fieldname, btext)
 
-    def _term(self, q: wq.Term, leaf: _Leaf) -> _Hits:
+    def _term(self, q: wq.Term, leaf: _Leaf, within: np.ndarray | None = None) -> _Hits:
+        """The documents and scores of one term in ``leaf``: its whole postings, or
+        with ``within`` (a large segment's documents an AND has left) perhaps only
+        those among them (a common term, from its counts: :data:`COUNTS_SHARE`)."""
         schema = self.searcher.schema
         if q.fieldname not in schema:
             return _EMPTY
@@ -723,6 +757,16 @@ class QueryExecutor:
         scored = self._scored.get(key)
         if scored is not None:
             self._scored.move_to_end(key)
+        elif (
+            within is not None
+            and leaf.n >= NARROW_MIN_DOCS
+            and (counts := self._counts(key, q, leaf, field.scorable)) is not None
+        ):
+            tf = counts[within]
+            i = np.flatnonzero(tf)
+            docs = within[i]
+            _, scores = self._score(q.fieldname, btext, leaf, (docs, tf[i].astype(np.float64)))
+            return _Hits(docs, scores * q.boost if q.boost != 1.0 else scores)
         else:
             side = leaf.sidecar
             found = None
@@ -738,10 +782,45 @@ class QueryExecutor:
         docs, scores = scored
         return _Hits(docs, scores * q.boost if q.boost != 1.0 else scores)
 
+    def _counts(self, key: tuple[int, str, bytes], q: wq.Term, leaf: _Leaf, scorable: bool) -> np.ndarray | None:
+        """A common term's count in each document of ``leaf`` (kept, within
+        :data:`_COUNTS_CACHE_BYTES`), or None: not common enough there to pay for a
+        byte per document, not in the sidecar, or counts that are not small whole numbers."""
+        try:
+            counts = self._dense_counts[key]
+        except KeyError:
+            pass
+        else:
+            self._dense_counts.move_to_end(key)
+            return counts
+        side = leaf.sidecar
+        if (
+            side is None
+            or not self.bm25f
+            or not scorable
+            or q.fieldname not in side.fields
+            or self._share(q, leaf) * COUNTS_SHARE < leaf.n
+        ):
+            return None
+        found = side.postings(q.fieldname, key[2])
+        counts = None if found is None else dense_counts(found[0], found[1], leaf.n)
+        size = _counts_bytes(counts)
+        while self._dense_counts and self._dense_counts_bytes + size > _COUNTS_CACHE_BYTES:
+            _, gone = self._dense_counts.popitem(last=False)
+            self._dense_counts_bytes -= _counts_bytes(gone)
+        if size <= _COUNTS_CACHE_BYTES:
+            if counts is not None:
+                counts.setflags(write=False)
+            self._dense_counts[key] = counts
+            self._dense_counts_bytes += size
+        return counts
+
     def forget_terms(self) -> None:
-        """Drop the scored postings kept so far (benchmarks time a query from scratch)."""
+        """Drop the scored postings and counts kept so far (benchmarks time a query from scratch)."""
         self._scored.clear()
         self._scored_bytes = 0
+        self._dense_counts.clear()
+        self._dense_counts_bytes = 0
 
     def _keep(self, key: tuple[int, str, bytes], docs: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Remember a term's scored postings (read-only), within :data:`_TERM_CACHE_BYTES`:

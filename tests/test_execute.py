@@ -162,6 +162,8 @@ PATHS = {
     "narrowed-dense": {"NARROW_MIN_DOCS": 0, "NARROW_SHARE": 1e12, "DENSE_SHARE": 1e12, "TABLE_PROBES": 0.0},
     "narrowed-sparse": {"NARROW_MIN_DOCS": 0, "NARROW_SHARE": 1e12, "DENSE_SHARE": 1e-12, "TABLE_PROBES": 1e12},
     "never-narrowed": {"NARROW_MIN_DOCS": 10**12},
+    "narrowed-counts-always": {"NARROW_MIN_DOCS": 0, "NARROW_SHARE": 1e12, "COUNTS_SHARE": 1e12},
+    "narrowed-counts-never": {"NARROW_MIN_DOCS": 0, "NARROW_SHARE": 1e12, "COUNTS_SHARE": 1e-12},
 }
 
 
@@ -520,7 +522,7 @@ def test_an_and_asked_whether_it_reaches_n_stops_early_and_answers_as_match(monk
     # rare words first: once fewer than n are left, the common words are never read
     read = []
     real_term = ev._term
-    monkeypatch.setattr(ev, "_term", lambda q, leaf: read.append(q.text) or real_term(q, leaf))
+    monkeypatch.setattr(ev, "_term", lambda q, leaf, within=None: read.append(q.text) or real_term(q, leaf, within))
     sizes = lambda field, btext: sum(len(leaf.sidecar._postings[(field, btext)][0]) for leaf in ev.leaves)  # noqa: E731
     monkeypatch.setattr(ev.searcher, "doc_frequency", sizes)  # true document frequencies
     rare, common = words[-2], words[0]  # a share of 0.004 and of 0.9 of each segment
@@ -528,6 +530,47 @@ def test_an_and_asked_whether_it_reaches_n_stops_early_and_answers_as_match(monk
     assert not ev.reaches(q, 1000)
     narrowing = all(leaf.n >= execute.NARROW_MIN_DOCS for leaf in ev.leaves)
     assert (common in read) is not narrowing, read
+
+
+def test_a_common_term_among_the_documents_an_and_left_is_read_from_its_counts(monkeypatch):
+    """On a narrowing segment, a common word asked only within the documents the rare
+    word left is looked up in its counts (a byte per document), never scored whole;
+    the counts cache stays within its budget; the answers are those of the dense arrays."""
+    force(monkeypatch, "narrowed")
+    ev, words = synthetic_executor(seed=13)
+    sizes = lambda field, btext: sum(len(leaf.sidecar.postings(field, btext)[0]) for leaf in ev.leaves)  # noqa: E731
+    monkeypatch.setattr(ev.searcher, "doc_frequency", sizes)  # true document frequencies
+    common, rare = words[0], words[-2]  # shares 0.9 and 0.004: above and below 1/COUNTS_SHARE
+    q = wq.And([wq.Term("syl", rare), wq.Term("syl", common)])
+    assert assert_same_as_dense(ev, q) > 0
+    for leaf in ev.leaves:
+        counts = ev._dense_counts[(leaf.offset, "syl", common.encode())]
+        docs, weights = leaf.sidecar.postings("syl", common.encode())
+        assert counts.dtype == np.uint8 and counts.shape == (leaf.n,)
+        assert np.array_equal(np.flatnonzero(counts), docs) and np.array_equal(counts[docs], weights)
+        assert (leaf.offset, "syl", common.encode()) not in ev._scored  # only the rare word is scored whole
+        assert (leaf.offset, "syl", rare.encode()) in ev._scored
+    # a budget of about one segment's counts: the least recently used go, the total stays bounded
+    budget = max(leaf.n for leaf in ev.leaves) + 100
+    monkeypatch.setattr(execute, "_COUNTS_CACHE_BYTES", budget)
+    ev.forget_terms()
+    rng = np.random.default_rng(4)
+    for _ in range(40):
+        assert_same_as_dense(ev, wq.And([wq.Term("syl", rare), random_query(rng, words, depth=2)]))
+        kept = sum(execute._counts_bytes(c) for c in ev._dense_counts.values())
+        assert kept == ev._dense_counts_bytes <= budget
+
+
+def test_dense_counts_hold_whole_counts_only():
+    docs = np.array([1, 4, 6], dtype=np.intp)
+    got = execute.dense_counts(docs, np.array([1.0, 255.0, 3.0]), 8)
+    assert got.dtype == np.uint8 and got.tolist() == [0, 1, 0, 0, 255, 0, 3, 0]
+    got = execute.dense_counts(docs, np.array([1.0, 256.0, 3.0]), 8)
+    assert got.dtype == np.uint16 and got[4] == 256
+    assert execute.dense_counts(docs, np.array([1.0, 2.5, 3.0]), 8) is None  # a weighted posting
+    assert execute.dense_counts(docs, np.array([1.0, 70000.0, 3.0]), 8) is None
+    assert execute.dense_counts(docs, np.array([0.0, 2.0, 3.0]), 8) is None  # 0 would read as absent
+    assert execute.dense_counts(docs[:0], np.zeros(0), 8).tolist() == [0] * 8
 
 
 def test_nodes_cross_between_sparse_and_dense():
