@@ -47,7 +47,7 @@ class IndexLockedError(BantinError):
 
 
 class CorpusError(BantinError):
-    """The corpus folder is missing or cannot be read."""
+    """The corpus folder is missing or cannot be read, or holds no bulletin while the index holds some."""
 
 
 class DocumentNotFound(BantinError, KeyError):

@@ -40,6 +40,7 @@ from . import whoosh_internals as wi
 from .errors import (
     BadDocument,
     BantinError,
+    CorpusError,
     IndexCorruptError,
     IndexMissingError,
     IndexWriteError,
@@ -804,6 +805,14 @@ def _run(report: IndexReport, root: Path, corpus: Path, state: tuple, job: dict)
     report.rebuilt, report.reason = full, reason
     items = scan(corpus, None if full else manifest, follow_symlinks=job["follow_symlinks"])
     plan = _plan(items, manifest, live, full, report)
+    if manifest and not plan.manifest and not report.skipped:
+        # Not one bulletin, good or bad, where the index holds some: an unmounted
+        # drive or a wrong --corpus, far more often than a corpus emptied on purpose.
+        raise CorpusError(
+            f"the corpus folder '{corpus}' holds no bulletins, but the index holds {len(manifest)}: "
+            "nothing was deleted (check the folder, or a drive that is not mounted); "
+            "to empty the index on purpose, delete its folder"
+        )
     plan.abbreviations = _abbreviation_lines(corpus, report)
     report.abbreviations_changed = live is not None and plan.abbreviations != _live_abbreviations(live)
     if plan.empty and not report.abbreviations_changed:
@@ -914,7 +923,8 @@ def update_index(
     Raises :class:`~searcher.errors.IndexLockedError` when another job holds
     the lock for longer than ``wait`` seconds,
     :class:`~searcher.errors.CorpusError` when the corpus folder is missing or
-    unreadable, and :class:`~searcher.errors.IndexWriteError` when the index
+    unreadable, or holds no bulletin at all while the index holds some (an
+    unmounted drive: nothing is deleted), and :class:`~searcher.errors.IndexWriteError` when the index
     cannot be written (permissions, a full disk).  If the job fails or is
     interrupted, the index is as it was before.
     """

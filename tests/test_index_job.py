@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from searcher import layout, vocab
-from searcher.errors import BadDocument, DocumentNotFound, IndexLockedError
+from searcher.errors import BadDocument, CorpusError, DocumentNotFound, IndexLockedError
 from searcher.indexer import PARALLEL_THRESHOLD, index_stats, scan, update_index, worker_count
 from searcher.search import Searcher
 
@@ -397,6 +397,32 @@ def test_a_txt_file_that_becomes_unreadable_keeps_its_indexed_version(tmp_path, 
     with Searcher(index) as s:
         assert s.get(victim.stem).title == title
         assert hit_ids(s, title) == query_hits
+
+
+def test_a_corpus_folder_found_empty_never_empties_the_index(tmp_path, txt_corpus):
+    """An unmounted drive or a wrong --corpus shows an empty folder: the job refuses
+    (exit 6, one line), with or without --rebuild, and the index keeps every bulletin.
+    Down to one bulletin is an ordinary update; a new index may start empty."""
+    index = tmp_path / "index"
+    update_index(txt_corpus, index, procs=1)
+    before = live(index)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for rebuild in (False, True):
+        with pytest.raises(CorpusError, match="holds no bulletins, but the index holds 3: nothing was deleted"):
+            update_index(empty, index, rebuild=rebuild, procs=1)
+    p = bantin("index", "--corpus", str(empty), "--index", str(index))
+    assert p.returncode == 6 and p.stderr.count("\n") == 1 and "holds no bulletins" in p.stderr, p.stderr
+    assert live(index) == before and generations(index) == [before]
+    with Searcher(index) as s:
+        assert s.doc_count() == 3
+    keep = sorted(txt_corpus.glob("*.txt"))[0]
+    for f in txt_corpus.glob("*.txt"):
+        if f != keep:
+            f.unlink()
+    rep = update_index(txt_corpus, index, procs=1)
+    assert (rep.deleted, rep.documents) == (2, 1)
+    assert update_index(empty, tmp_path / "new", procs=1).documents == 0
 
 
 def test_a_jsonl_line_that_becomes_invalid_keeps_its_indexed_record(tmp_path, jsonl_corpus, records):

@@ -53,8 +53,8 @@ def main(ctx: click.Context, debug: bool) -> None:
     \b
     Exit codes: 0 results, 1 no results / not found, 2 usage or bad query,
     3 index missing, 4 index corrupt, 5 index locked by another job,
-    6 corpus missing or unreadable, 7 index not writable (permissions,
-    full disk), 70 internal error (a bug: rerun with --debug),
+    6 corpus missing, unreadable or found empty, 7 index not writable
+    (permissions, full disk), 70 internal error (a bug: rerun with --debug),
     130 interrupted.
     """
     ctx.meta["bantin.debug"] = debug

@@ -37,7 +37,7 @@ class Exit(IntEnum):
     INDEX_MISSING = 3  # no (readable) index at that path
     INDEX_CORRUPT = 4  # the index is damaged: rebuild it
     INDEX_LOCKED = 5  # another index job holds the lock
-    CORPUS_ERROR = 6  # the corpus folder is missing or unreadable
+    CORPUS_ERROR = 6  # the corpus folder is missing, unreadable, or holds no bulletin while the index holds some
     INDEX_UNWRITABLE = 7  # the index cannot be written: permissions, full disk, not a folder
     INTERNAL = 70  # a bug in bantin (sysexits EX_SOFTWARE): please report it
     INTERRUPTED = 130  # Ctrl-C; the index is as it was before the run

@@ -78,8 +78,9 @@ def index_cmd(corpus_dir, index_dir, rebuild, wait, procs, quiet, follow_symlink
 
     \b
     Exit codes: 0 done, 5 another job holds the index (see --wait),
-    6 corpus missing or unreadable, 7 index not writable (permissions,
-    full disk), 130 interrupted (the old index still serves).
+    6 corpus missing, unreadable or found empty (nothing deleted),
+    7 index not writable (permissions, full disk), 130 interrupted
+    (the old index still serves).
     """
     from ..indexer import update_index
 
