@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .dates import find_dates, parse_date, read_record_date, strip_dates
 from .errors import BadDocument, CorpusError
-from .normalise import SYLLABLE_RE, clean_text, fold, printable, strip_controls, unescape_entities
+from .normalise import SYLLABLE_RE, clean_text, fold, is_encodable, printable, strip_controls, unescape_entities
 
 __all__ = [
     "Bulletin",
@@ -879,7 +879,10 @@ def _corpus_files(root: Path, follow_symlinks: bool = False) -> list[tuple[str, 
             path = Path(folder, name)
             rel = path.relative_to(root).as_posix()
             problem = _not_readable_file(path, real_root, follow_symlinks)
-            if strip_controls(rel) != rel:
+            if not is_encodable(rel):  # bytes the file system's encoding cannot decode
+                shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                rel, problem = printable(shown), "the file name is not valid UTF-8: rename the file"
+            elif strip_controls(rel) != rel:
                 rel, problem = printable(rel), "the file name holds control characters: rename the file"
             found.append(BadDocument(rel, problem) if problem else (rel, path))
     for err in unreadable:

@@ -625,3 +625,23 @@ def test_vntc_first_2000_records(tmp_path, shared):
     assert [i.id for i in items] == want_ids
     assert all(i.body.strip() for i in items)
     assert [i.path for i in items[:2]] == ["vntc.jsonl:1", "vntc.jsonl:2"]
+
+
+def test_file_names_that_cannot_be_printed_are_skipped_saying_why(tmp_path):
+    """A name with a terminal control, and one with a byte that is not UTF-8: each
+    skipped with its own reason, shown printable (the bad byte as U+FFFD); the
+    good file is read."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    body = "Tiêu đề\n\nNội dung bản tin về công tác cán bộ.\n"
+    (corpus / "good.txt").write_text(body, encoding="utf-8")
+    (corpus / "esc\x1b[2Jname.txt").write_text(body, encoding="utf-8")
+    with open(bytes(corpus) + b"/bad\xffname.txt", "w", encoding="utf-8") as f:
+        f.write(body)
+    got = list(scan_corpus(corpus))
+    skipped = {b.path: b.reason for b in got if isinstance(b, BadDocument)}
+    assert skipped == {
+        "bad\ufffdname.txt": "the file name is not valid UTF-8: rename the file",
+        "escname.txt": "the file name holds control characters: rename the file",  # the whole sequence dropped
+    }
+    assert [b.id for b in got if isinstance(b, Bulletin)] == ["good"]
