@@ -371,10 +371,10 @@ class WrittenSyllables:
         return {raw: of[raw] for raw in wanted.intersection(raws)}
 
 
-def _syllable_pass(text: str, pairs: bool) -> tuple[dict, dict, dict, dict]:
-    """One pass of :data:`SYLLABLE_RE` over ``text``, each syllable normalised and
-    folded once: the terms of the ``syl``-, ``fold``-, ``pair``- and ``pair_fold``-like
-    fields (``pairs=False`` leaves the last two empty).
+def _syllable_pass(raws: list[str], pairs: bool) -> tuple[dict, dict, dict, dict]:
+    """One pass over a text's syllables as written (``SYLLABLE_RE.findall(text)``),
+    each normalised and folded once: the terms of the ``syl``-, ``fold``-, ``pair``-
+    and ``pair_fold``-like fields (``pairs=False`` leaves the last two empty).
 
     Equal to :class:`SyllableTokenizer`, ``| FoldFilter()``,
     ``| ShingleFilter(size=2, sep=" ")`` and ``| FoldFilter() | ShingleFilter(...)``
@@ -387,7 +387,7 @@ def _syllable_pass(text: str, pairs: bool) -> tuple[dict, dict, dict, dict]:
     forms = _CACHE.of
     prev = prev_f = None
     pos = -1
-    for pos, raw in enumerate(SYLLABLE_RE.findall(text)):
+    for pos, raw in enumerate(raws):
         got = forms.get(raw)
         s, f = got if got is not None else _learn(raw)
         occ = syl.get(s)
@@ -415,26 +415,45 @@ def _syllable_pass(text: str, pairs: bool) -> tuple[dict, dict, dict, dict]:
 
 def title_fields(title: str) -> tuple[Analysed, Analysed]:
     """``title`` and ``title_fold`` of a title (as :func:`syllable_analyzer` and :func:`fold_analyzer`)."""
-    syl, folded, _, _ = _syllable_pass(title, pairs=False)
+    syl, folded, _, _ = _syllable_pass(SYLLABLE_RE.findall(title), pairs=False)
     return Analysed("positions", syl), Analysed("positions", folded)
 
 
-def body_fields(body: str) -> tuple[Analysed, Analysed, Collection[str], Analysed]:
-    """``syl``, ``fold``, the accented pairs and ``pair_fold`` of a body, from one
-    syllable pass.  The accented pairs are not a field: the scoring sidecar counts
-    which bulletins hold each (:class:`searcher.sidecar.PairCounts`)."""
-    syl, folded, pair, pair_fold = _syllable_pass(body, pairs=True)
+def body_fields(body: str) -> tuple[Analysed, Analysed, Collection[str], Analysed, str]:
+    """``syl``, ``fold``, the accented pairs, ``pair_fold`` and the distinct written
+    syllables (:func:`written_syllables`) of a body, from one syllable pass.  The
+    accented pairs are not a field: the scoring sidecar counts which bulletins hold
+    each (:class:`searcher.sidecar.PairCounts`)."""
+    raws = SYLLABLE_RE.findall(body)
+    syl, folded, pair, pair_fold = _syllable_pass(raws, pairs=True)
     return (
         Analysed("positions", syl),
         Analysed("positions", folded),
         pair.keys(),
         Analysed("counts", pair_fold),
+        _joined(raws),
     )
 
 
 def body_pairs(body: str) -> Collection[str]:
     """The distinct accented pairs of a body (as :func:`body_fields` gives them)."""
-    return _syllable_pass(body, pairs=True)[2].keys()
+    return _syllable_pass(SYLLABLE_RE.findall(body), pairs=True)[2].keys()
+
+
+def written_syllables(text: str) -> str:
+    """The distinct :data:`SYLLABLE_RE` tokens of ``text`` as written, sorted and
+    space-separated: what a bulletin stores for its snippets (``field_syllables``
+    reads it back), so a search need not read each hit's whole body to know them."""
+    return _joined(SYLLABLE_RE.findall(text))
+
+
+def _joined(raws: list[str]) -> str:
+    return " ".join(sorted(set(raws)))
+
+
+def field_syllables(stored: str) -> set[str]:
+    """The set :func:`written_syllables` stored (a syllable never holds a space)."""
+    return set(stored.split(" ")) if stored else set()
 
 
 def counts(terms: Iterable[str]) -> Analysed:

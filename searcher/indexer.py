@@ -147,6 +147,7 @@ def _fields(b) -> dict:
         "fold": b.body,
         "_pairs": analysis.body_pairs(b.body),  # not a field: counted in the sidecar
         "pair_fold": b.body,
+        "body_syllables": analysis.written_syllables(b.body),
         "word": f"{b.title}\n{b.body}",
         "ref": ref_keys,  # pre-analysed: whoosh indexes a list of terms as given
         **_plain_fields(b, mentions),
@@ -162,7 +163,7 @@ def _analysed_fields(b) -> dict:
 
     ref_keys, mentions = _mentions(b.title, b.body)
     title, title_fold = analysis.title_fields(b.title)
-    syl, fold, pair, pair_fold = analysis.body_fields(b.body)
+    syl, fold, pair, pair_fold, written = analysis.body_fields(b.body)
     return {
         "title": title,
         "_stored_title": b.title,  # whoosh stores this instead of the pre-analysed value
@@ -171,6 +172,7 @@ def _analysed_fields(b) -> dict:
         "fold": fold,
         "_pairs": pair,  # not a field: counted in the sidecar
         "pair_fold": pair_fold,
+        "body_syllables": written,
         "word": analysis.word_counts(f"{b.title}\n{b.body}"),
         "ref": analysis.counts(ref_keys),
         **_plain_fields(b, mentions),

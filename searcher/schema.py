@@ -26,8 +26,9 @@ from .analysis import (
 # inlined small posting lists.  2026.11.5: adjacency scored from ``pair_fold``
 # alone, ``pair`` kept only as which bulletins hold each pair (no counts, no
 # lengths, no sidecar); ``syl`` and ``title`` keep positions, not character offsets.
-# 2026.11.6: no ``pair`` field; the scoring sidecar counts the accented pairs.)
-ANALYSIS_VERSION = "2026.11.6"
+# 2026.11.6: no ``pair`` field; the scoring sidecar counts the accented pairs.
+# 2026.11.7: each bulletin stores its body's distinct written syllables, for snippets.)
+ANALYSIS_VERSION = "2026.11.7"
 
 # Dates the archive can be filtered and sorted by: from the header, the byline
 # or the record.  A date read from the running text is shown, not trusted.
@@ -98,6 +99,7 @@ def build_schema() -> Schema:
         author_key=ID(sortable=True),
         cites=COLUMN(columns.VarBytesColumn()),
         body=STORED(),
+        body_syllables=STORED(),  # analysis.written_syllables(body): a hit's snippet reads no whole body
         date=STORED(),
         date_source=STORED(),
         author=STORED(),

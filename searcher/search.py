@@ -20,6 +20,7 @@ from whoosh import index as windex
 from whoosh import query as wq
 
 from . import layout, vocab
+from .analysis import field_syllables
 from .errors import (
     BantinError,
     DocumentNotFound,
@@ -479,6 +480,8 @@ class Searcher:
 
     @staticmethod
     def _hit(fields: dict, score: float, terms: Terms, syllables: set[str] | None = None) -> Hit:
+        if syllables is None and (written := fields.get("body_syllables")) is not None:
+            syllables = field_syllables(written)
         snippet, highlights = make_snippet(fields.get("body") or "", terms, syllables=syllables)
         return Hit(
             id=fields["id"],

@@ -26,6 +26,7 @@ from whoosh import index as windex
 
 from searcher import analysis, indexer, layout
 from searcher import whoosh_internals as wi
+from searcher.normalise import SYLLABLE_RE
 from searcher.schema import build_schema
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -269,6 +270,9 @@ def test_incremental_updates_and_merges_keep_the_postings(tmp_path):
     try:
         with ix.reader() as r:
             assert len(r.leaf_readers()) < 1 + len(extra)  # some were merged
+            # merged or not, each bulletin's stored syllables are those of its stored body
+            for _, stored in r.iter_docs():
+                assert stored["body_syllables"] == analysis.written_syllables(stored["body"])
     finally:
         ix.close()
     old = build(corpus, tmp_path / "old", legacy=True)
@@ -315,7 +319,7 @@ def test_one_syllable_pass_gives_each_fields_own_terms(text):
     """Every pre-analysed field encodes to exactly what whoosh's field.index(text) gives."""
     schema = build_schema()
     title, title_fold = analysis.title_fields(text)
-    syl, fold, pairs, pair_fold = analysis.body_fields(text)
+    syl, fold, pairs, pair_fold, written = analysis.body_fields(text)
     given = {
         "title": title,
         "title_fold": title_fold,
@@ -330,6 +334,10 @@ def test_one_syllable_pass_gives_each_fields_own_terms(text):
     # the accented pairs, counted in the sidecar, are the pair analyzer's distinct terms
     expected = {t.text for t in analysis.pair_analyzer()(text)}
     assert set(pairs) == expected == set(analysis.body_pairs(text))
+    # the stored syllables: every distinct token as written, once, in a stable order
+    distinct = set(SYLLABLE_RE.findall(text))
+    assert written == analysis.written_syllables(text) == " ".join(sorted(distinct))
+    assert analysis.field_syllables(written) == distinct
 
 
 def test_ref_keys_as_counts_encode_like_the_list():
