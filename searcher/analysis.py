@@ -27,6 +27,8 @@ compares both paths posting by posting.
 from __future__ import annotations
 
 import re
+import struct
+import sys
 import threading
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
@@ -419,19 +421,19 @@ def title_fields(title: str) -> tuple[Analysed, Analysed]:
     return Analysed("positions", syl), Analysed("positions", folded)
 
 
-def body_fields(body: str) -> tuple[Analysed, Analysed, Collection[str], Analysed, str]:
-    """``syl``, ``fold``, the accented pairs, ``pair_fold`` and the distinct written
-    syllables (:func:`written_syllables`) of a body, from one syllable pass.  The
-    accented pairs are not a field: the scoring sidecar counts which bulletins hold
-    each (:class:`searcher.sidecar.PairCounts`)."""
-    raws = SYLLABLE_RE.findall(body)
+def body_fields(body: str) -> tuple[Analysed, Analysed, Collection[str], Analysed, Layout]:
+    """``syl``, ``fold``, the accented pairs, ``pair_fold`` and the :class:`Layout`
+    of a body, from one reading.  The accented pairs are not a field: the scoring
+    sidecar counts which bulletins hold each (:class:`searcher.sidecar.PairCounts`)."""
+    items = READ.findall(body)
+    raws = [x for x in items if x]
     syl, folded, pair, pair_fold = _syllable_pass(raws, pairs=True)
     return (
         Analysed("positions", syl),
         Analysed("positions", folded),
         pair.keys(),
         Analysed("counts", pair_fold),
-        _joined(raws),
+        Layout.of_items(items),
     )
 
 
@@ -440,20 +442,76 @@ def body_pairs(body: str) -> Collection[str]:
     return _syllable_pass(SYLLABLE_RE.findall(body), pairs=True)[2].keys()
 
 
-def written_syllables(text: str) -> str:
-    """The distinct :data:`SYLLABLE_RE` tokens of ``text`` as written, sorted and
-    space-separated: what a bulletin stores for its snippets (``field_syllables``
-    reads it back), so a search need not read each hit's whole body to know them."""
-    return _joined(SYLLABLE_RE.findall(text))
+# How a body is read for its passages and snippets: its syllables (SYLLABLE_RE) and,
+# as empty matches, its sentence ends: a run of whitespace after . ! ? ; or : (taken
+# with the mark, which no syllable holds), or of newlines.
+SENTENCE_END = r"[.!?;:]\s+|\n+"
+READ = re.compile(rf"({SYLLABLE_RE.pattern})|{SENTENCE_END}")
 
 
-def _joined(raws: list[str]) -> str:
-    return " ".join(sorted(set(raws)))
+@dataclass(frozen=True)
+class Layout:
+    """A body as :data:`READ` reads it, as each bulletin stores it, so that a search
+    reads no whole body for its snippets or passages:
+
+    * ``syllables``: the distinct syllables as written, sorted, space-separated (a
+      syllable never holds a space);
+    * ``stream``: each syllable in order as its place in that list, then the
+      sentence ends as how many syllables stand before each (:meth:`positions`).
+    """
+
+    syllables: str
+    stream: bytes
+
+    @classmethod
+    def of_items(cls, items: list[str]) -> Layout:
+        """The layout of ``READ.findall(text)``: syllables, and "" for each sentence end."""
+        from array import array
+
+        distinct = sorted(set(items).difference(("",)))
+        place = {raw: i for i, raw in enumerate(distinct)}
+        ids = array("H" if len(distinct) <= 0xFFFF else "I")
+        ends = array("I")
+        for x in items:
+            if x:
+                ids.append(place[x])
+            else:
+                ends.append(len(ids))
+        if sys.byteorder == "big":  # stored little-endian, as positions() reads them
+            ids.byteswap()
+            ends.byteswap()
+        head = _STREAM_HEAD.pack(ids.itemsize, len(ids))
+        return cls(" ".join(distinct), head + ids.tobytes() + ends.tobytes())
+
+    @classmethod
+    def of_text(cls, text: str) -> Layout:
+        return cls.of_items(READ.findall(text))
+
+    def distinct(self) -> set[str]:
+        """The body's distinct syllables as written."""
+        return set(self.syllables.split(" ")) if self.syllables else set()
+
+    def positions(self):
+        """``(ids, ends)`` as numpy arrays: each syllable's place in the sorted distinct
+        list, in text order; for each sentence end, how many syllables precede it."""
+        import numpy as np
+
+        width, n = _STREAM_HEAD.unpack_from(self.stream)
+        at = _STREAM_HEAD.size
+        ids = np.frombuffer(self.stream, dtype="<u2" if width == 2 else "<u4", count=n, offset=at)
+        ends = np.frombuffer(self.stream, dtype="<u4", offset=at + width * n)
+        return ids, ends
 
 
-def field_syllables(stored: str) -> set[str]:
-    """The set :func:`written_syllables` stored (a syllable never holds a space)."""
-    return set(stored.split(" ")) if stored else set()
+def stored_layout(fields: dict) -> Layout | None:
+    """The :class:`Layout` a bulletin's stored fields hold, or None (an index built before them)."""
+    syllables, stream = fields.get("body_syllables"), fields.get("body_stream")
+    if not isinstance(syllables, str) or not isinstance(stream, bytes):
+        return None
+    return Layout(syllables, stream)
+
+
+_STREAM_HEAD = struct.Struct("<BI")  # the width of a syllable's place (2 or 4 bytes), how many syllables
 
 
 def counts(terms: Iterable[str]) -> Analysed:

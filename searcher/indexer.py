@@ -147,7 +147,7 @@ def _fields(b) -> dict:
         "fold": b.body,
         "_pairs": analysis.body_pairs(b.body),  # not a field: counted in the sidecar
         "pair_fold": b.body,
-        "body_syllables": analysis.written_syllables(b.body),
+        **_layout_fields(analysis.Layout.of_text(b.body)),
         "word": f"{b.title}\n{b.body}",
         "ref": ref_keys,  # pre-analysed: whoosh indexes a list of terms as given
         **_plain_fields(b, mentions),
@@ -163,7 +163,7 @@ def _analysed_fields(b) -> dict:
 
     ref_keys, mentions = _mentions(b.title, b.body)
     title, title_fold = analysis.title_fields(b.title)
-    syl, fold, pair, pair_fold, written = analysis.body_fields(b.body)
+    syl, fold, pair, pair_fold, layout = analysis.body_fields(b.body)
     return {
         "title": title,
         "_stored_title": b.title,  # whoosh stores this instead of the pre-analysed value
@@ -172,11 +172,16 @@ def _analysed_fields(b) -> dict:
         "fold": fold,
         "_pairs": pair,  # not a field: counted in the sidecar
         "pair_fold": pair_fold,
-        "body_syllables": written,
+        **_layout_fields(layout),
         "word": analysis.word_counts(f"{b.title}\n{b.body}"),
         "ref": analysis.counts(ref_keys),
         **_plain_fields(b, mentions),
     }
+
+
+def _layout_fields(layout) -> dict:
+    """The stored :class:`~searcher.analysis.Layout` of a body."""
+    return {"body_syllables": layout.syllables, "body_stream": layout.stream}
 
 
 def _plain_fields(b, mentions: list[dict]) -> dict:

@@ -13,7 +13,9 @@ one) three shares of the query's IDF mass:
 
 It runs on the top candidates only, on stored text, with the same syllable
 normalisation the index used (no word segmentation), and keeps of each text
-only where the query's syllables stand (:class:`Passage`).
+only where the query's syllables stand (:class:`Passage`).  Where the index
+stores each body's layout (:class:`searcher.analysis.Layout`), the passage is
+read from it, without reading the body again.
 
 Measured with ``bantin eval`` (see README, "Ranking quality").
 """
@@ -21,11 +23,10 @@ Measured with ``bantin eval`` (see README, "Ranking quality").
 from __future__ import annotations
 
 import math
-import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from .analysis import WrittenSyllables
-from .normalise import SYLLABLE_RE
+from .analysis import READ, Layout, WrittenSyllables
 
 RERANK_DEPTH = 30  # candidates re-scored
 SENTENCE_WEIGHT = 0.5  # best sentence's share of the query's IDF mass
@@ -34,18 +35,13 @@ TRIPLE_WEIGHT = 0.5  # share of the query's runs of three syllables found as suc
 WINDOW = 30  # syllables
 WINDOW_STEP = 5
 
-# Sentence ends: a run of whitespace after . ! ? ; or : (taken with the mark, which no
-# syllable holds), or of newlines.  One pass of :data:`_READ` gives the syllables and,
-# as empty strings, the ends between them.
-_SENTENCE_END = r"[.!?;:]\s+|\n+"
-_READ = re.compile(rf"({SYLLABLE_RE.pattern})|{_SENTENCE_END}")
-
 
 @dataclass(frozen=True)
 class Candidate:
     docnum: int
     score: float
     body: str
+    layout: Layout | None = None  # the body's stored layout, if the index has it
 
 
 def idf(doc_count: int, doc_freq: int) -> float:
@@ -77,12 +73,17 @@ def wanted_syllables(folded: bool, wanted) -> WrittenSyllables:
     return WrittenSyllables(folds=wanted) if folded else WrittenSyllables(norms=wanted)
 
 
-def read_passage(body: str, folded: bool, wanted, seen: WrittenSyllables | None = None) -> Passage:
+def read_passage(
+    body: str, folded: bool, wanted, seen: WrittenSyllables | None = None, layout: Layout | None = None
+) -> Passage:
     """The :class:`Passage` of ``body`` for the indexed forms in ``wanted``
     (folded ones when ``folded``), read as the index reads syllables; ``seen``
-    (:func:`wanted_syllables`) carries what earlier passages of the query taught."""
+    (:func:`wanted_syllables`) carries what earlier passages of the query taught.
+    With the body's stored ``layout``, the body itself is not read."""
     seen = wanted_syllables(folded, wanted) if seen is None else seen
-    items = _READ.findall(body)  # syllables, and "" for each sentence end
+    if layout is not None:
+        return _laid_out_passage(layout, 1 if folded else 0, seen)
+    items = READ.findall(body)  # syllables, and "" for each sentence end
     distinct = set(items)
     distinct.discard("")
     form = 1 if folded else 0
@@ -105,6 +106,26 @@ def read_passage(body: str, folded: bool, wanted, seen: WrittenSyllables | None 
         else:
             k += 1
     return Passage(at, sentence, terms, pos, distinct)
+
+
+def _laid_out_passage(layout: Layout, form: int, seen: WrittenSyllables) -> Passage:
+    """:func:`read_passage` from a stored :class:`Layout`: the same passage."""
+    import numpy as np
+
+    distinct = layout.distinct()
+    table = {raw: forms[form] for raw, forms in seen.kept_of(distinct).items()}
+    ids, ends = layout.positions()
+    if not table:
+        return Passage([], [], [], len(ids), distinct)
+    listed = layout.syllables.split(" ")  # sorted: a syllable's place is its id
+    forms = sorted(set(table.values()))
+    code = np.full(len(listed), -1, dtype=np.int32)  # id -> its term's place in forms, or -1
+    for raw, term in table.items():
+        code[bisect_left(listed, raw)] = bisect_left(forms, term)
+    coded = code[ids]
+    at = np.flatnonzero(coded >= 0)
+    sentence = np.searchsorted(ends, at, side="right")  # the ends before each syllable
+    return Passage(at.tolist(), sentence.tolist(), [forms[c] for c in coded[at].tolist()], len(ids), distinct)
 
 
 def best_sentence_coverage(p: Passage, weights: dict[str, float]) -> float:
@@ -182,7 +203,7 @@ def rerank(
     seen = wanted_syllables(folded, wanted)
     scored = []
     for c in cands:
-        passage = read_passage(c.body, folded, wanted, seen)
+        passage = read_passage(c.body, folded, wanted, seen, c.layout)
         if read is not None:
             read[c.docnum] = passage.syllables
         score = c.score / top

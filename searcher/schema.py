@@ -27,7 +27,8 @@ from .analysis import (
 # alone, ``pair`` kept only as which bulletins hold each pair (no counts, no
 # lengths, no sidecar); ``syl`` and ``title`` keep positions, not character offsets.
 # 2026.11.6: no ``pair`` field; the scoring sidecar counts the accented pairs.
-# 2026.11.7: each bulletin stores its body's distinct written syllables, for snippets.)
+# 2026.11.7: each bulletin stores its body's layout (distinct syllables, their order,
+# sentence ends), so snippets and passages read no whole body.)
 ANALYSIS_VERSION = "2026.11.7"
 
 # Dates the archive can be filtered and sorted by: from the header, the byline
@@ -99,7 +100,8 @@ def build_schema() -> Schema:
         author_key=ID(sortable=True),
         cites=COLUMN(columns.VarBytesColumn()),
         body=STORED(),
-        body_syllables=STORED(),  # analysis.written_syllables(body): a hit's snippet reads no whole body
+        body_syllables=STORED(),  # analysis.Layout of the body: snippets and passages read no whole body
+        body_stream=STORED(),
         date=STORED(),
         date_source=STORED(),
         author=STORED(),

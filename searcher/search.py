@@ -20,7 +20,7 @@ from whoosh import index as windex
 from whoosh import query as wq
 
 from . import layout, vocab
-from .analysis import field_syllables
+from .analysis import stored_layout
 from .errors import (
     BantinError,
     DocumentNotFound,
@@ -473,15 +473,15 @@ class Searcher:
         weights = {t: idf(n, s.doc_frequency(plan.best_field, t)) for t in plan.best_terms}
         triples = {g: sum(weights.get(t, 0.0) for t in g) for g in plan.best_triples}
         head = list(zip(res.docnums, res.scores))[:RERANK_DEPTH]
-        cands = [Candidate(d, sc, stored[d].get("body") or "") for d, sc in head]
+        cands = [Candidate(d, sc, stored[d].get("body") or "", stored_layout(stored[d])) for d, sc in head]
         ordered = rerank(cands, weights, plan.plain, triples, stored.syllables)
         ordered += list(zip(res.docnums, res.scores))[RERANK_DEPTH:]
         return m, ordered[p.offset : p.offset + p.limit]
 
     @staticmethod
     def _hit(fields: dict, score: float, terms: Terms, syllables: set[str] | None = None) -> Hit:
-        if syllables is None and (written := fields.get("body_syllables")) is not None:
-            syllables = field_syllables(written)
+        if syllables is None and (layout := stored_layout(fields)) is not None:
+            syllables = layout.distinct()
         snippet, highlights = make_snippet(fields.get("body") or "", terms, syllables=syllables)
         return Hit(
             id=fields["id"],

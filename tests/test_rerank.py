@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from searcher.analysis import Layout
 from searcher.normalise import SYLLABLE_RE, fold, norm_syllable
 from searcher.rerank import (
     WINDOW,
@@ -113,6 +114,8 @@ def test_a_passage_reads_syllables_as_the_index_does(folded):
     p = read_passage(BODY, folded, wanted)
     assert p == passage_of(sentences, wanted)
     assert p.length == sum(map(len, sentences)) and len(p.at) == 10
+    laid_out = read_passage("", folded, wanted, layout=Layout.of_text(BODY))  # the stored layout alone
+    assert laid_out == p and laid_out.syllables == p.syllables
 
 
 @pytest.mark.parametrize("seed", range(30))
@@ -128,6 +131,25 @@ def test_sentence_ends_and_syllables_are_read_as_the_definition_splits_them(seed
         p = read_passage(body, folded, wanted)
         assert p == passage_of(sentences_by_definition(body, folded), wanted), body
         assert p.syllables == set(SYLLABLE_RE.findall(body))  # what the snippet of the text reads
+        laid_out = read_passage(body, folded, wanted, layout=Layout.of_text(body))
+        assert laid_out == p and laid_out.syllables == p.syllables, body
+
+
+def test_passages_from_stored_layouts_are_those_of_the_bodies(corpus_dir):
+    """The seed bulletins, wanted forms drawn from their own syllables (common and
+    rare, with and without diacritics) and absent ones: the same passages."""
+    rng = random.Random(5)
+    bodies = [p.read_text(encoding="utf-8") for p in sorted(corpus_dir.glob("*.txt"))]
+    assert bodies
+    for body in bodies:
+        layout = Layout.of_text(body)
+        raws = SYLLABLE_RE.findall(body)
+        for folded in (False, True):
+            for size in (1, 5, 20):
+                forms = {norm_syllable(r) for r in rng.sample(raws, min(size, len(raws)))} | {"vắngmặt"}
+                wanted = {fold(f) for f in forms} if folded else forms
+                p = read_passage(body, folded, wanted)
+                assert p.at and read_passage(body, folded, wanted, layout=layout) == p
 
 
 def test_rerank_scores_the_seed_bulletins_as_the_definitions_do(corpus_dir):

@@ -272,7 +272,7 @@ def test_incremental_updates_and_merges_keep_the_postings(tmp_path):
             assert len(r.leaf_readers()) < 1 + len(extra)  # some were merged
             # merged or not, each bulletin's stored syllables are those of its stored body
             for _, stored in r.iter_docs():
-                assert stored["body_syllables"] == analysis.written_syllables(stored["body"])
+                assert analysis.stored_layout(stored) == analysis.Layout.of_text(stored["body"])
     finally:
         ix.close()
     old = build(corpus, tmp_path / "old", legacy=True)
@@ -319,7 +319,7 @@ def test_one_syllable_pass_gives_each_fields_own_terms(text):
     """Every pre-analysed field encodes to exactly what whoosh's field.index(text) gives."""
     schema = build_schema()
     title, title_fold = analysis.title_fields(text)
-    syl, fold, pairs, pair_fold, written = analysis.body_fields(text)
+    syl, fold, pairs, pair_fold, layout = analysis.body_fields(text)
     given = {
         "title": title,
         "title_fold": title_fold,
@@ -334,10 +334,33 @@ def test_one_syllable_pass_gives_each_fields_own_terms(text):
     # the accented pairs, counted in the sidecar, are the pair analyzer's distinct terms
     expected = {t.text for t in analysis.pair_analyzer()(text)}
     assert set(pairs) == expected == set(analysis.body_pairs(text))
-    # the stored syllables: every distinct token as written, once, in a stable order
+    # the stored layout: every distinct syllable as written, once, sorted; read back,
+    # the syllables in order and the sentence ends between them, as READ reads the text
+    assert layout == analysis.Layout.of_text(text)
     distinct = set(SYLLABLE_RE.findall(text))
-    assert written == analysis.written_syllables(text) == " ".join(sorted(distinct))
-    assert analysis.field_syllables(written) == distinct
+    assert layout.syllables == " ".join(sorted(distinct)) and layout.distinct() == distinct
+    assert unread(layout) == analysis.READ.findall(text)
+
+
+def unread(layout: analysis.Layout) -> list[str]:
+    """The ``READ.findall`` items a layout stands for: syllables, and "" for each sentence end."""
+    listed = layout.syllables.split(" ")
+    ids, ends = layout.positions()
+    items: list[str] = []
+    k = 0
+    for i, sid in enumerate(ids.tolist()):
+        while k < len(ends) and ends[k] == i:
+            items.append("")
+            k += 1
+        items.append(listed[sid])
+    items += [""] * (len(ends) - k)
+    return items
+
+
+def test_a_layout_with_more_distinct_syllables_than_two_bytes_count():
+    text = " ".join(f"w{i}" for i in range(70_000)) + ".\n" + "w5 w69999"
+    layout = analysis.Layout.of_text(text)
+    assert layout.stream[0] == 4 and unread(layout) == analysis.READ.findall(text)
 
 
 def test_ref_keys_as_counts_encode_like_the_list():
