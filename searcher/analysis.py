@@ -30,6 +30,7 @@ import re
 import struct
 import sys
 import threading
+from array import array
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -466,12 +467,10 @@ class Layout:
     @classmethod
     def of_items(cls, items: list[str]) -> Layout:
         """The layout of ``READ.findall(text)``: syllables, and "" for each sentence end."""
-        from array import array
-
         distinct = sorted(set(items).difference(("",)))
         place = {raw: i for i, raw in enumerate(distinct)}
-        ids = array("H" if len(distinct) <= 0xFFFF else "I")
-        ends = array("I")
+        ids = array(_U16 if len(distinct) <= 0xFFFF else _U32)
+        ends = array(_U32)
         for x in items:
             if x:
                 ids.append(place[x])
@@ -493,13 +492,19 @@ class Layout:
 
     def positions(self):
         """``(ids, ends)`` as numpy arrays: each syllable's place in the sorted distinct
-        list, in text order; for each sentence end, how many syllables precede it."""
+        list, in text order; for each sentence end, how many syllables precede it.
+        A stream that does not hold that (a damaged stored field) raises ``struct.error``."""
         import numpy as np
 
         width, n = _STREAM_HEAD.unpack_from(self.stream)
         at = _STREAM_HEAD.size
+        rest = len(self.stream) - at - width * n
+        if width not in (2, 4) or rest < 0 or rest % 4:
+            raise struct.error(f"a stored layout of {len(self.stream)} bytes does not hold {n} syllables")
         ids = np.frombuffer(self.stream, dtype="<u2" if width == 2 else "<u4", count=n, offset=at)
         ends = np.frombuffer(self.stream, dtype="<u4", offset=at + width * n)
+        if n and int(ids.max()) >= self.syllables.count(" ") + 1:
+            raise struct.error("a stored layout names a syllable its list does not hold")
         return ids, ends
 
 
@@ -512,6 +517,7 @@ def stored_layout(fields: dict) -> Layout | None:
 
 
 _STREAM_HEAD = struct.Struct("<BI")  # the width of a syllable's place (2 or 4 bytes), how many syllables
+_U16, _U32 = "H", next(t for t in "IL" if array(t).itemsize == 4)  # array typecodes of 2 and 4 bytes
 
 
 def counts(terms: Iterable[str]) -> Analysed:

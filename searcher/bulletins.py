@@ -880,7 +880,10 @@ def _corpus_files(root: Path, follow_symlinks: bool = False) -> list[tuple[str, 
             rel = path.relative_to(root).as_posix()
             problem = _not_readable_file(path, real_root, follow_symlinks)
             if not is_encodable(rel):  # bytes the file system's encoding cannot decode
-                shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                try:  # the file system's bytes back (POSIX), each bad one shown as U+FFFD
+                    shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                except UnicodeEncodeError:  # a lone surrogate of a UTF-16 name
+                    shown = rel.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
                 rel, problem = printable(shown), "the file name is not valid UTF-8: rename the file"
             elif strip_controls(rel) != rel:
                 rel, problem = printable(rel), "the file name holds control characters: rename the file"

@@ -84,11 +84,12 @@ NARROW_MIN_DOCS = 16_384
 # they are fewer than 1/NARROW_SHARE of its postings (each term aligned with them);
 # otherwise it is summed whole, which costs less per posting, and the AND intersects it.
 NARROW_SHARE = 8
-# A term in more than 1/COUNTS_SHARE of a large segment's documents, asked for only
-# within the documents an AND has left, is read from its counts kept dense: a byte
-# (two if it must) per document of the segment, no more memory than its scored
-# postings would take, and looked up at those documents alone, so a common word
-# costs the documents left, not its postings.  The long questions of
+# A term in more than 1/COUNTS_SHARE of a large segment's documents (by its
+# index-wide document frequency), asked for only within the documents an AND has
+# left, is read from its counts kept dense: a byte per document of the segment (two
+# if a count needs it), where its scored postings take 16 bytes a posting (as much,
+# for one-byte counts, at a share of 1/16), and looked up at those documents alone,
+# so a common word costs the documents left, not its postings.  The long questions of
 # bench_whole_corpus.py (two 40k-document segments) read ~650 such terms: 140 MB as
 # scored postings, which cycled through the 64 MB cache, 27 MB as counts.
 COUNTS_SHARE = 16
@@ -663,8 +664,9 @@ class QueryExecutor:
     def _eval(self, q: wq.Query, leaf: _Leaf, within: np.ndarray | None = None) -> _Hits:
         """What ``q`` matches in ``leaf``, with its scores.  With ``within`` (sorted
         document numbers) only those matter: what is outside them may be left out
-        (an OR summed among them) or not (a term's whole postings, cheaper to
-        intersect once where they are used than to cut here)."""
+        (an OR summed among them, a common term read from its counts) or not (a
+        term's whole postings, cheaper to intersect once where they are used than
+        to cut here)."""
         kind = type(q)
         if kind is wq.Term:
             return self._term(q, leaf, within)
@@ -804,15 +806,16 @@ class QueryExecutor:
             return None
         found = side.postings(q.fieldname, key[2])
         counts = None if found is None else dense_counts(found[0], found[1], leaf.n)
+        if _counts_bytes(counts) > _COUNTS_CACHE_BYTES:
+            counts = None  # a segment too large for the budget: its postings, as for rare terms
         size = _counts_bytes(counts)
         while self._dense_counts and self._dense_counts_bytes + size > _COUNTS_CACHE_BYTES:
             _, gone = self._dense_counts.popitem(last=False)
             self._dense_counts_bytes -= _counts_bytes(gone)
-        if size <= _COUNTS_CACHE_BYTES:
-            if counts is not None:
-                counts.setflags(write=False)
-            self._dense_counts[key] = counts
-            self._dense_counts_bytes += size
+        if counts is not None:
+            counts.setflags(write=False)
+        self._dense_counts[key] = counts
+        self._dense_counts_bytes += size
         return counts
 
     def forget_terms(self) -> None:

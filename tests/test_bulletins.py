@@ -636,12 +636,14 @@ def test_file_names_that_cannot_be_printed_are_skipped_saying_why(tmp_path):
     body = "Tiêu đề\n\nNội dung bản tin về công tác cán bộ.\n"
     (corpus / "good.txt").write_text(body, encoding="utf-8")
     (corpus / "esc\x1b[2Jname.txt").write_text(body, encoding="utf-8")
-    with open(bytes(corpus) + b"/bad\xffname.txt", "w", encoding="utf-8") as f:
-        f.write(body)
+    expected = {"escname.txt": "the file name holds control characters: rename the file"}  # the sequence dropped
+    try:
+        with open(bytes(corpus) + b"/bad\xffname.txt", "w", encoding="utf-8") as f:
+            f.write(body)
+        expected["bad\ufffdname.txt"] = "the file name is not valid UTF-8: rename the file"
+    except OSError:  # a file system that takes UTF-8 names only
+        pass
     got = list(scan_corpus(corpus))
     skipped = {b.path: b.reason for b in got if isinstance(b, BadDocument)}
-    assert skipped == {
-        "bad\ufffdname.txt": "the file name is not valid UTF-8: rename the file",
-        "escname.txt": "the file name holds control characters: rename the file",  # the whole sequence dropped
-    }
+    assert skipped == expected
     assert [b.id for b in got if isinstance(b, Bulletin)] == ["good"]

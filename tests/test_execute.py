@@ -559,6 +559,12 @@ def test_a_common_term_among_the_documents_an_and_left_is_read_from_its_counts(m
         assert_same_as_dense(ev, wq.And([wq.Term("syl", rare), random_query(rng, words, depth=2)]))
         kept = sum(execute._counts_bytes(c) for c in ev._dense_counts.values())
         assert kept == ev._dense_counts_bytes <= budget
+    # a budget smaller than any segment's counts: never held, the postings read instead
+    monkeypatch.setattr(execute, "_COUNTS_CACHE_BYTES", min(leaf.n for leaf in ev.leaves) - 1)
+    ev.forget_terms()
+    assert assert_same_as_dense(ev, q) > 0
+    assert ev._dense_counts and all(c is None for c in ev._dense_counts.values())
+    assert (ev.leaves[0].offset, "syl", common.encode()) in ev._scored
 
 
 def test_dense_counts_hold_whole_counts_only():

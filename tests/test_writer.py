@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import struct
 import sys
 from pathlib import Path
 
@@ -361,6 +362,24 @@ def test_a_layout_with_more_distinct_syllables_than_two_bytes_count():
     text = " ".join(f"w{i}" for i in range(70_000)) + ".\n" + "w5 w69999"
     layout = analysis.Layout.of_text(text)
     assert layout.stream[0] == 4 and unread(layout) == analysis.READ.findall(text)
+
+
+def test_a_damaged_layout_stream_is_damage_not_a_bug():
+    """Cut short, with a width that is not 2 or 4, or naming a syllable its list
+    lacks: ``struct.error``, which the searcher reports as a damaged index."""
+    good = analysis.Layout.of_text("Một câu. Hai câu; ba\n\nbốn")
+    assert len(good.positions()[0]) == 6 and len(good.positions()[1]) == 3
+    damaged = [
+        good.stream[:-3],  # cut inside the sentence ends
+        good.stream[:8],  # cut inside the syllables
+        bytes([3]) + good.stream[1:],  # a width of 3
+    ]
+    for stream in damaged:
+        with pytest.raises(struct.error):
+            analysis.Layout(good.syllables, stream).positions()
+    fewer = " ".join(good.syllables.split(" ")[:-1])  # the list lost its last syllable
+    with pytest.raises(struct.error):
+        analysis.Layout(fewer, good.stream).positions()
 
 
 def test_ref_keys_as_counts_encode_like_the_list():
