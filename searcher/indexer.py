@@ -25,6 +25,7 @@ import os
 import queue
 import re
 import signal
+import sqlite3
 import threading
 import time
 import traceback
@@ -743,7 +744,7 @@ def _write(
     if plan.full:
         ix = windex.create_in(str(gen.path), build_schema())
     else:
-        layout.link_copy(live.path, gen.path, skip=(layout.META, layout.MANIFEST, vocab.VOCAB))
+        layout.link_copy(live.path, gen.path, skip=(layout.META, layout.MANIFEST, *vocab.FILES))
         ix = windex.open_dir(str(gen.path))
     writer = _open_writer(ix)
     try:
@@ -866,7 +867,7 @@ def _abbreviation_lines(corpus: Path, report: IndexReport) -> list[str]:
 def _live_abbreviations(live: layout.Generation) -> list[str]:
     try:
         return vocab.load(live.path).abbreviation_lines
-    except (OSError, ValueError):
+    except (OSError, ValueError, sqlite3.DatabaseError):  # damaged: the job's checks rebuild it
         return []
 
 

@@ -1,8 +1,10 @@
 """The index's own vocabulary, for reading queries without pyvi.
 
-Written once per generation (``vocab.json``: plain JSON, which cannot carry
-code, unlike a pickle) from the ``syl`` and ``word``
-lexicons, it answers two questions at query time:
+Written once per generation from the ``syl`` and ``word`` lexicons (format 3:
+``vocab.sqlite``, a SQLite table of packed strings that a search reads a key at
+a time, instead of parsing the whole vocabulary first: 140 ms of a cold search
+at 80,000 articles; formats 1 and 2, ``vocab.json``, are still read; none can
+carry code, unlike a pickle), it answers two questions at query time:
 
 * which runs of query syllables are words of the corpus (``đảng viên`` →
   ``đảng_viên``), so a query needs no word segmenter;
@@ -14,6 +16,7 @@ lexicons, it answers two questions at query time:
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,8 +24,11 @@ from pathlib import Path
 
 from .normalise import fold
 
-VOCAB = "vocab.json"
-FORMAT = 2  # 1: [form, df] lists and a separate word table (still read)
+VOCAB = "vocab.sqlite"
+FORMAT = 3
+JSON_VOCAB = "vocab.json"  # formats 1 ([form, df] lists and a separate word table) and 2 (packed), still read
+FILES = (VOCAB, JSON_VOCAB)  # what a generation's vocabulary may be written as
+_SYL, _WORD = 0, 1  # the kinds of keys in the forms table
 MAX_FORMS = 4
 MAX_WORD_SYLLABLES = 4
 
@@ -46,7 +52,7 @@ class PackedForms(Mapping[str, list[tuple[str, int]]]):
     def __getitem__(self, key: str) -> list[tuple[str, int]]:
         got = self._read.get(key)
         if got is None:
-            got = [_pair(item) for item in self._packed[key].split(" ")]
+            got = _unpack(self._packed[key])
             self._read[key] = got
         return got
 
@@ -55,6 +61,51 @@ class PackedForms(Mapping[str, list[tuple[str, int]]]):
 
     def __len__(self) -> int:
         return len(self._packed)
+
+
+class StoredForms(Mapping[str, list[tuple[str, int]]]):
+    """:class:`PackedForms` read from ``vocab.sqlite``: each key's packed string is
+    fetched when a query first asks for it, then kept decoded.  Safe to share between
+    threads (one read-only connection, used under a lock)."""
+
+    def __init__(self, con: sqlite3.Connection, lock: threading.Lock, kind: int):
+        self._con, self._lock, self._kind = con, lock, kind
+        self._read: dict[str, list[tuple[str, int]] | None] = {}  # None: not in the vocabulary
+        self._len: int | None = None
+
+    def __getitem__(self, key: str) -> list[tuple[str, int]]:
+        try:
+            got = self._read[key]
+        except KeyError:
+            with self._lock:
+                row = self._con.execute(
+                    "SELECT packed FROM forms WHERE kind = ? AND key = ?", (self._kind, key)
+                ).fetchone()
+            got = self._read[key] = None if row is None else _unpack(row[0])
+        if got is None:
+            raise KeyError(key)
+        return got
+
+    def items(self):  # one pass over the table, not a query per key
+        with self._lock:
+            rows = self._con.execute("SELECT key, packed FROM forms WHERE kind = ? ORDER BY key", (self._kind,))
+            return [(key, _unpack(packed)) for key, packed in rows.fetchall()]
+
+    def __iter__(self) -> Iterator[str]:
+        with self._lock:
+            rows = self._con.execute("SELECT key FROM forms WHERE kind = ? ORDER BY key", (self._kind,)).fetchall()
+        return iter([key for (key,) in rows])
+
+    def __len__(self) -> int:  # asked by every query that may need correcting (is there a vocabulary?)
+        if self._len is None:
+            with self._lock:
+                row = self._con.execute("SELECT count(*) FROM forms WHERE kind = ?", (self._kind,)).fetchone()
+            self._len = int(row[0])
+        return self._len
+
+
+def _unpack(packed: str) -> list[tuple[str, int]]:
+    return [_pair(item) for item in packed.split(" ")]
 
 
 def _pair(item: str) -> tuple[str, int]:
@@ -154,16 +205,32 @@ def from_reader(reader) -> Vocabulary:
 
 
 def write(path: Path, reader, abbreviation_lines: list[str] | None = None) -> None:
+    """Write the vocabulary of ``reader`` into the generation folder ``path`` (format 3)."""
     voc = from_reader(reader)
-    data = {
-        "format": FORMAT,
-        "syl_forms": pack(voc.syl_forms),
-        "word_forms": pack(voc.word_forms),
-        "abbreviations": list(abbreviation_lines or []),
-    }
     tmp = Path(path) / (VOCAB + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+    tmp.unlink(missing_ok=True)
+    con = sqlite3.connect(tmp)
+    try:
+        con.execute("PRAGMA journal_mode = OFF")  # a new file, renamed into place once whole
+        con.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
+        con.execute(
+            "CREATE TABLE forms (kind INTEGER NOT NULL, key TEXT NOT NULL, packed TEXT NOT NULL,"
+            " PRIMARY KEY (kind, key)) WITHOUT ROWID"
+        )
+        con.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [
+                ("format", str(FORMAT)),
+                ("abbreviations", json.dumps(list(abbreviation_lines or []), ensure_ascii=False)),
+            ],
+        )
+        for kind, forms in ((_SYL, voc.syl_forms), (_WORD, voc.word_forms)):
+            con.executemany(
+                "INSERT INTO forms VALUES (?, ?, ?)", ((kind, k, v) for k, v in sorted(pack(forms).items()))
+            )
+        con.commit()
+    finally:
+        con.close()
     tmp.replace(Path(path) / VOCAB)
 
 
@@ -183,23 +250,46 @@ def _format_1(data: dict, lines: list[str]) -> Vocabulary:
 
 
 def load(path: Path) -> Vocabulary:
-    """Load a generation's vocabulary; an empty one if the file is missing.
+    """Load a generation's vocabulary; an empty one if there is none.
 
     Raises ``ValueError`` (a ``json.JSONDecodeError`` included) for a file
-    that is not a vocabulary of a known format.  The file's checksum, not a
-    walk over it, is what tells a damaged vocabulary (see searcher.layout).
+    that is not a vocabulary of a known format, ``sqlite3.DatabaseError`` for a
+    ``vocab.sqlite`` that is not a database.  The file's checksum, not a walk
+    over it, is what tells a damaged vocabulary (see searcher.layout).
     """
+    stored = Path(path) / VOCAB
+    if stored.is_file():
+        return _load_stored(stored)
     try:
-        with open(Path(path) / VOCAB, encoding="utf-8") as f:
+        with open(Path(path) / JSON_VOCAB, encoding="utf-8") as f:
             data = json.load(f)
     except FileNotFoundError:
         return Vocabulary()
-    if not isinstance(data, dict) or data.get("format") not in (1, FORMAT):
-        raise ValueError(f"{VOCAB} is not a vocabulary of format {FORMAT}")
+    if not isinstance(data, dict) or data.get("format") not in (1, 2):
+        raise ValueError(f"{JSON_VOCAB} is not a vocabulary of format 1 or 2")
     try:
         lines = [str(line) for line in data.get("abbreviations", [])]
         if data["format"] == 1:
             return _format_1(data, lines)
         return Vocabulary(_packed(data["syl_forms"]), _packed(data["word_forms"]), lines)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
-        raise ValueError(f"{VOCAB} is malformed ({e.__class__.__name__})") from None
+        raise ValueError(f"{JSON_VOCAB} is malformed ({e.__class__.__name__})") from None
+
+
+def _load_stored(file: Path) -> Vocabulary:
+    """Format 3: read-only and immutable (a generation's files never change), so
+    SQLite takes no lock and writes nothing beside it."""
+    con = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+    try:
+        meta = dict(con.execute("SELECT name, value FROM meta").fetchall())
+        if meta.get("format") != str(FORMAT):
+            raise ValueError(f"{VOCAB} is not a vocabulary of format {FORMAT}")
+        lines = json.loads(meta.get("abbreviations", "[]"))
+        if not isinstance(lines, list):
+            raise ValueError(f"{VOCAB} is malformed (abbreviations)")
+        con.execute("SELECT kind, key, packed FROM forms LIMIT 0")  # the table is there, with its columns
+    except BaseException:
+        con.close()
+        raise
+    lock = threading.Lock()
+    return Vocabulary(StoredForms(con, lock, _SYL), StoredForms(con, lock, _WORD), [str(x) for x in lines])

@@ -332,7 +332,7 @@ def test_item02_index_path_that_is_a_file(tmp_path, corpus_dir):
 
 # --- 3. same-size damage, found and repaired -------------------------------------------------------
 
-DAMAGED_PARTS = {"pst": "*.pst", "stored": "*_stored.col", "sidecar": "*.bantin", "vocab": "vocab.json"}
+DAMAGED_PARTS = {"pst": "*.pst", "stored": "*_stored.col", "sidecar": "*.bantin", "vocab": "vocab.sqlite"}
 
 
 @pytest.mark.parametrize("part", list(DAMAGED_PARTS))
@@ -456,29 +456,33 @@ def test_item04_a_planted_vocab_pickle_is_never_unpickled(tmp_path, seed_index, 
     assert not marker.exists(), "vocab.pickle was unpickled"
 
 
-def _vocab_as_pickle(index: Path, payload: bytes, fix_meta: bool) -> None:
+def _vocab_as_pickle(index: Path, name: str, payload: bytes, fix_meta: bool) -> None:
     gen = live_gen(index)
-    (gen / "vocab.json").write_bytes(payload)
+    (gen / "vocab.sqlite").unlink()
+    (gen / name).write_bytes(payload)
     if fix_meta:  # the file records agree with the new bytes: only its content can tell
         meta_path = gen / "meta.json"
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        st = (gen / "vocab.json").stat()
-        meta["files"]["vocab.json"] = [st.st_size, st.st_mtime_ns, hashlib.sha1(payload).hexdigest()]
+        del meta["files"]["vocab.sqlite"]
+        st = (gen / name).stat()
+        meta["files"][name] = [st.st_size, st.st_mtime_ns, hashlib.sha1(payload).hexdigest()]
         meta_path.write_text(json.dumps(meta), encoding="utf-8")
 
 
+@pytest.mark.parametrize("name", ["vocab.sqlite", "vocab.json"])
 @pytest.mark.parametrize("fix_meta", [False, True], ids=["as-is", "meta-agrees"])
-def test_item04_vocab_json_holding_a_pickle_is_corrupt_not_code(tmp_path, seed_index, evil_pickle, fix_meta):
+def test_item04_a_vocabulary_holding_a_pickle_is_corrupt_not_code(tmp_path, seed_index, evil_pickle, fix_meta, name):
+    """Today's vocabulary file, or the JSON one of earlier versions, holding a pickle."""
     payload, marker = evil_pickle
     index = tmp_path / "index"
     shutil.copytree(seed_index, index)
-    _vocab_as_pickle(index, payload, fix_meta)
+    _vocab_as_pickle(index, name, payload, fix_meta)
 
     p = bantin("search", "Kết luận 21", "--index", str(index), "--corpus", str(tmp_path / "no-corpus"))
     one_line_error(p, Exit.INDEX_CORRUPT)
     with pytest.raises(IndexCorruptError):
         Searcher(index)
-    assert not marker.exists(), "vocab.json was unpickled"
+    assert not marker.exists(), f"{name} was unpickled"
 
 
 def _modes(index: Path) -> dict[str, int]:

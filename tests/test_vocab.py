@@ -1,9 +1,12 @@
-"""The index's vocabulary file: format 2 (packed strings, read a key at a time),
-and format 1 (written by earlier versions) still read, with the same answers."""
+"""The index's vocabulary file: format 3 (a SQLite table of packed strings, read a
+key at a time), and formats 2 and 1 (JSON, written by earlier versions) still read,
+with the same answers."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,15 +18,71 @@ def _gen(index: Path) -> Path:
     return layout.current_generation(index).path
 
 
-def test_a_build_writes_packed_forms(seed_index):
-    data = json.loads((_gen(seed_index) / vocab.VOCAB).read_text(encoding="utf-8"))
-    assert data["format"] == 2 and "words" not in data
-    assert all(isinstance(v, str) for v in data["syl_forms"].values())
-    voc = vocab.load(_gen(seed_index))
-    assert isinstance(voc.syl_forms, vocab.PackedForms)
+def test_a_build_writes_packed_forms_in_a_table(seed_index):
+    gen = _gen(seed_index)
+    assert not (gen / vocab.JSON_VOCAB).exists()
+    con = sqlite3.connect(gen / vocab.VOCAB)
+    try:
+        assert dict(con.execute("SELECT name, value FROM meta"))["format"] == "3"
+        rows = con.execute("SELECT kind, key, packed FROM forms").fetchall()
+    finally:
+        con.close()
+    assert {kind for kind, _, _ in rows} == {0, 1} and all(isinstance(p, str) and ":" in p for _, _, p in rows)
+    voc = vocab.load(gen)
+    assert isinstance(voc.syl_forms, vocab.StoredForms)
     assert voc.syllable_df("đảng") > 0 and voc.folded_df("dang") >= voc.syllable_df("đảng")
     assert voc.is_word("đảng_viên") and not voc.is_word("viên_đảng")
     assert voc.word_candidates("dang_vien")[0][0] == "đảng_viên"
+    assert "khôngcó" not in voc.syl_forms and voc.syl_forms.get("khôngcó") is None  # asked twice: remembered absent
+    assert len(voc.syl_forms) == sum(1 for kind, _, _ in rows if kind == 0) == len(list(voc.syl_forms))
+    assert dict(voc.syl_forms.items()) == {k: voc.syl_forms[k] for k in voc.syl_forms}
+
+
+def test_a_stored_vocabulary_asks_sqlite_once_per_key_and_once_for_its_size(seed_index):
+    """Every query asks whether there is a vocabulary (its size) and looks keys up
+    again and again: each is one statement, the first time only."""
+    voc = vocab.load(_gen(seed_index))
+    statements: list[str] = []
+    voc.syl_forms._con.set_trace_callback(statements.append)
+    for _ in range(3):
+        assert voc.syl_forms and len(voc.syl_forms) > 100
+        assert voc.syllable_forms("dang") and voc.syl_forms.get("khôngcó") is None
+    assert len(statements) == 3, statements  # the size, "dang", "khôngcó"
+
+
+def test_threads_share_one_stored_vocabulary(seed_index):
+    voc = vocab.load(_gen(seed_index))
+    keys = list(voc.syl_forms)
+    want = {k: list(vocab.load(_gen(seed_index)).syl_forms[k]) for k in keys}
+    errors: list[BaseException] = []
+
+    def read(offset: int) -> None:
+        try:
+            for k in keys[offset:] + keys[:offset]:
+                assert voc.syl_forms[k] == want[k]
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=read, args=(i * 7,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and keys
+
+
+def test_format_2_is_still_read_with_the_same_answers(tmp_path, seed_index):
+    new = vocab.load(_gen(seed_index))
+    data = {
+        "format": 2,
+        "syl_forms": vocab.pack(dict(new.syl_forms.items())),
+        "word_forms": vocab.pack(dict(new.word_forms.items())),
+        "abbreviations": ["UBKT = Ủy ban Kiểm tra"],
+    }
+    (tmp_path / vocab.JSON_VOCAB).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    voc = vocab.load(tmp_path)
+    assert isinstance(voc.syl_forms, vocab.PackedForms) and voc.abbreviation_lines == ["UBKT = Ủy ban Kiểm tra"]
+    assert dict(voc.syl_forms) == dict(new.syl_forms.items()) and dict(voc.word_forms) == dict(new.word_forms.items())
 
 
 def test_packing_round_trips():
@@ -43,7 +102,7 @@ def test_format_1_is_still_read_with_the_same_answers(tmp_path, seed_index):
         "words": words,
         "abbreviations": [],
     }
-    (tmp_path / vocab.VOCAB).write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / vocab.JSON_VOCAB).write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
     voc = vocab.load(tmp_path)
     for word in list(words)[:200] + ["viên_đảng", "không_có"]:
         assert voc.is_word(word) == new.is_word(word), word
@@ -59,8 +118,21 @@ def test_format_1_is_still_read_with_the_same_answers(tmp_path, seed_index):
     [{"format": 3}, {"format": 2, "syl_forms": [], "word_forms": {}}, {"format": 2, "word_forms": {}}, [1, 2]],
 )
 def test_a_file_of_another_shape_is_refused(tmp_path, data):
-    (tmp_path / vocab.VOCAB).write_text(json.dumps(data), encoding="utf-8")
+    (tmp_path / vocab.JSON_VOCAB).write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValueError):
+        vocab.load(tmp_path)
+
+
+def test_a_table_of_another_format_or_no_database_is_refused(tmp_path):
+    con = sqlite3.connect(tmp_path / vocab.VOCAB)
+    con.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)")
+    con.execute("INSERT INTO meta VALUES ('format', '4')")
+    con.commit()
+    con.close()
+    with pytest.raises(ValueError, match="format 3"):
+        vocab.load(tmp_path)
+    (tmp_path / vocab.VOCAB).write_bytes(b"not a database, " * 64)
+    with pytest.raises(sqlite3.DatabaseError):  # the searcher reports it as a damaged index
         vocab.load(tmp_path)
 
 

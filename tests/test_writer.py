@@ -15,7 +15,6 @@ Corpora: the seed corpus, and a few hundred VNTC politics articles when
 
 from __future__ import annotations
 
-import json
 import shutil
 import sqlite3
 import struct
@@ -126,7 +125,11 @@ def contents(gen: Path) -> dict:
         }
     finally:
         con.close()
-    out["vocab"] = json.loads((gen / "vocab.json").read_text(encoding="utf-8"))
+    con = sqlite3.connect(gen / "vocab.sqlite")
+    try:
+        out["vocab"] = {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall()) for t in ("meta", "forms")}
+    finally:
+        con.close()
     return out
 
 
