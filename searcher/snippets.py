@@ -65,10 +65,11 @@ def match_spans(text: str, terms: Terms, syllables: set[str] | None = None) -> l
             if terms.ref_keys.intersection(ref.keys()):
                 ref_spans.append((ref.start, ref.end))
     spans = list(ref_spans)
-    # Each distinct syllable is read once; only the matching ones are then located.
-    if syllables is None:
+    # Each distinct syllable is read once; only the matching ones are then located
+    # (none to look for when the query is references alone).
+    if syllables is None and (terms.norms or terms.folds):
         syllables = set(SYLLABLE_RE.findall(text))
-    for raw in terms.matching(syllables):
+    for raw in terms.matching(syllables) if syllables else ():
         if ref_spans:
             spans.extend(s for s in _occurrences(text, raw) if not any(a <= s[0] < b for a, b in ref_spans))
         else:

@@ -177,3 +177,38 @@ def test_rerank_scores_the_seed_bulletins_as_the_definitions_do(corpus_dir):
                     + 0.5 * adjacency_by_definition(sentences, triples) / triple_total
                 )
                 assert close(got[c.docnum], want), (folded, run)
+
+
+class _Counting:
+    """A compiled pattern that counts the texts it is asked to read whole."""
+
+    def __init__(self, pattern):
+        self.pattern, self.texts = pattern, []
+
+    def findall(self, text, *args):
+        self.texts.append(text)
+        return self.pattern.findall(text, *args)
+
+
+def test_a_search_reads_its_hits_and_candidates_from_their_stored_layouts(seed_searcher, monkeypatch):
+    """Snippets and the re-ranker take each bulletin's syllables from its stored
+    layout: no body is read whole again, in either mode (a question read as best
+    match re-ranks 30 candidates); the answers are those of reading the bodies."""
+    from searcher import rerank as rr
+    from searcher import snippets
+
+    question = "Hội nghị giao ban công tác tổ chức xây dựng Đảng các tỉnh miền núi phía Bắc đã thảo luận những nội dung gì"
+    queries = ["Kết luận 21", "dang vien moi", "đảng viên mới", question]
+    want = [seed_searcher.search(q).to_dict() for q in queries]
+    assert seed_searcher.search(question).mode == "best"
+    reads = _Counting(rr.READ)
+    syllables = _Counting(snippets.SYLLABLE_RE)
+    monkeypatch.setattr(rr, "READ", reads)
+    monkeypatch.setattr(snippets, "SYLLABLE_RE", syllables)
+    got = [seed_searcher.search(q).to_dict() for q in queries]
+    assert got == want
+    assert reads.texts == [] and syllables.texts == []
+    # an index without layouts (built before them): the bodies are read, the same answers
+    monkeypatch.setattr("searcher.search.stored_layout", lambda fields: None)
+    assert [seed_searcher.search(q).to_dict() for q in queries] == want
+    assert reads.texts and syllables.texts
