@@ -33,6 +33,7 @@ import threading
 from array import array
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from whoosh.analysis import Filter, ShingleFilter, Token, Tokenizer
 
@@ -486,9 +487,14 @@ class Layout:
     def of_text(cls, text: str) -> Layout:
         return cls.of_items(READ.findall(text))
 
+    @cached_property
+    def listed(self) -> list[str]:
+        """The body's distinct syllables as written, sorted: a syllable's id is its place here."""
+        return self.syllables.split(" ") if self.syllables else []
+
     def distinct(self) -> set[str]:
         """The body's distinct syllables as written."""
-        return set(self.syllables.split(" ")) if self.syllables else set()
+        return set(self.listed)
 
     def positions(self):
         """``(ids, ends)`` as numpy arrays: each syllable's place in the sorted distinct
@@ -503,7 +509,7 @@ class Layout:
             raise struct.error(f"a stored layout of {len(self.stream)} bytes does not hold {n} syllables")
         ids = np.frombuffer(self.stream, dtype="<u2" if width == 2 else "<u4", count=n, offset=at)
         ends = np.frombuffer(self.stream, dtype="<u4", offset=at + width * n)
-        if n and int(ids.max()) >= self.syllables.count(" ") + 1:
+        if n and int(ids.max()) >= len(self.listed):
             raise struct.error("a stored layout names a syllable its list does not hold")
         return ids, ends
 

@@ -306,6 +306,41 @@ def dense_counts(docs: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray | 
     return counts
 
 
+_MISSING = object()
+
+
+class _SizedLRU(OrderedDict):
+    """Values by key whose sizes (``size(value)``) add up to at most the budget each
+    :meth:`keep` is given, the least recently used dropped first; ``nbytes``: their sum."""
+
+    def __init__(self, size: Callable[[object], int]):
+        super().__init__()
+        self.size = size
+        self.nbytes = 0
+
+    def recall(self, key):
+        """The value kept for ``key``, now the most recently used, or ``_MISSING``."""
+        value = self.get(key, _MISSING)
+        if value is not _MISSING:
+            self.move_to_end(key)
+        return value
+
+    def keep(self, key, value, budget: int) -> None:
+        """Keep ``value`` (not if it alone exceeds ``budget``), dropping the least recently used."""
+        size = self.size(value)
+        if size > budget:
+            return
+        while self and self.nbytes + size > budget:
+            _, gone = self.popitem(last=False)
+            self.nbytes -= self.size(gone)
+        self[key] = value
+        self.nbytes += size
+
+    def clear(self) -> None:
+        super().clear()
+        self.nbytes = 0
+
+
 def _counts_bytes(counts: np.ndarray | None) -> int:
     return 64 if counts is None else counts.nbytes  # a None kept counts too: the cache stays bounded
 
@@ -531,12 +566,10 @@ class QueryExecutor:
         # (segment, field, term) -> its documents and unboosted BM25F scores, read-only:
         # the readings of one query repeat their terms, and queries share common ones.
         # Valid as long as this generation is open (index-wide statistics never change).
-        self._scored: OrderedDict[tuple[int, str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._scored_bytes = 0
+        self._scored = _SizedLRU(lambda v: v[0].nbytes + v[1].nbytes)
         # (segment, field, term) -> a common term's count in each document of the segment
         # (0: absent), read-only; None: the term cannot be held so (see _counts)
-        self._dense_counts: OrderedDict[tuple[int, str, bytes], np.ndarray | None] = OrderedDict()
-        self._dense_counts_bytes = 0
+        self._dense_counts = _SizedLRU(_counts_bytes)
 
     def close(self) -> None:
         for leaf in self.leaves:
@@ -756,20 +789,18 @@ class QueryExecutor:
         except ValueError:
             return _EMPTY
         key = (leaf.offset, q.fieldname, btext)
-        scored = self._scored.get(key)
-        if scored is not None:
-            self._scored.move_to_end(key)
-        elif (
-            within is not None
-            and leaf.n >= NARROW_MIN_DOCS
-            and (counts := self._counts(key, q, leaf, field.scorable)) is not None
-        ):
-            tf = counts[within]
-            i = np.flatnonzero(tf)
-            docs = within[i]
-            _, scores = self._score(q.fieldname, btext, leaf, (docs, tf[i].astype(np.float64)))
-            return _Hits(docs, scores * q.boost if q.boost != 1.0 else scores)
-        else:
+        scored = self._scored.recall(key)
+        if scored is _MISSING:
+            if (
+                within is not None
+                and leaf.n >= NARROW_MIN_DOCS
+                and (counts := self._counts(key, q, leaf, field.scorable)) is not None
+            ):
+                tf = counts[within]
+                i = np.flatnonzero(tf)
+                docs = within[i]
+                _, scores = self._score(q.fieldname, btext, leaf, (docs, tf[i].astype(np.float64)))
+                return _Hits(docs, scores * q.boost if q.boost != 1.0 else scores)
             side = leaf.sidecar
             found = None
             if side is not None and self.bm25f and q.fieldname in side.fields:
@@ -788,12 +819,8 @@ class QueryExecutor:
         """A common term's count in each document of ``leaf`` (kept, within
         :data:`_COUNTS_CACHE_BYTES`), or None: not common enough there to pay for a
         byte per document, not in the sidecar, or counts that are not small whole numbers."""
-        try:
-            counts = self._dense_counts[key]
-        except KeyError:
-            pass
-        else:
-            self._dense_counts.move_to_end(key)
+        counts = self._dense_counts.recall(key)
+        if counts is not _MISSING:
             return counts
         side = leaf.sidecar
         if (
@@ -808,36 +835,22 @@ class QueryExecutor:
         counts = None if found is None else dense_counts(found[0], found[1], leaf.n)
         if _counts_bytes(counts) > _COUNTS_CACHE_BYTES:
             counts = None  # a segment too large for the budget: its postings, as for rare terms
-        size = _counts_bytes(counts)
-        while self._dense_counts and self._dense_counts_bytes + size > _COUNTS_CACHE_BYTES:
-            _, gone = self._dense_counts.popitem(last=False)
-            self._dense_counts_bytes -= _counts_bytes(gone)
         if counts is not None:
             counts.setflags(write=False)
-        self._dense_counts[key] = counts
-        self._dense_counts_bytes += size
+        self._dense_counts.keep(key, counts, _COUNTS_CACHE_BYTES)
         return counts
 
     def forget_terms(self) -> None:
         """Drop the scored postings and counts kept so far (benchmarks time a query from scratch)."""
         self._scored.clear()
-        self._scored_bytes = 0
         self._dense_counts.clear()
-        self._dense_counts_bytes = 0
 
     def _keep(self, key: tuple[int, str, bytes], docs: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Remember a term's scored postings (read-only), within :data:`_TERM_CACHE_BYTES`:
         the least recently used go first."""
-        size = docs.nbytes + scores.nbytes
-        if size > _TERM_CACHE_BYTES:
-            return docs, scores
-        while self._scored and self._scored_bytes + size > _TERM_CACHE_BYTES:
-            _, (d, v) = self._scored.popitem(last=False)
-            self._scored_bytes -= d.nbytes + v.nbytes
         docs.setflags(write=False)
         scores.setflags(write=False)
-        self._scored[key] = (docs, scores)
-        self._scored_bytes += size
+        self._scored.keep(key, (docs, scores), _TERM_CACHE_BYTES)
         return docs, scores
 
     def _score(self, fieldname: str, btext: bytes, leaf: _Leaf, found) -> tuple[np.ndarray, np.ndarray]:

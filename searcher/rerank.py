@@ -117,7 +117,7 @@ def _laid_out_passage(layout: Layout, form: int, seen: WrittenSyllables) -> Pass
     ids, ends = layout.positions()
     if not table:
         return Passage([], [], [], len(ids), distinct)
-    listed = layout.syllables.split(" ")  # sorted: a syllable's place is its id
+    listed = layout.listed
     forms = sorted(set(table.values()))
     code = np.full(len(listed), -1, dtype=np.int32)  # id -> its term's place in forms, or -1
     for raw, term in table.items():

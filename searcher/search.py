@@ -480,7 +480,7 @@ class Searcher:
 
     @staticmethod
     def _hit(fields: dict, score: float, terms: Terms, syllables: set[str] | None = None) -> Hit:
-        if syllables is None and (terms.norms or terms.folds) and (layout := stored_layout(fields)) is not None:
+        if syllables is None and terms.words and (layout := stored_layout(fields)) is not None:
             syllables = layout.distinct()  # what the snippet matches the query's syllables against
         snippet, highlights = make_snippet(fields.get("body") or "", terms, syllables=syllables)
         return Hit(

@@ -28,6 +28,11 @@ class Terms:
     # the written syllables already read against these terms, for every hit of a search
     _written: WrittenSyllables | None = field(default=None, compare=False, repr=False)
 
+    @property
+    def words(self) -> bool:
+        """Whether there are syllables to look for (not references alone)."""
+        return bool(self.norms or self.folds)
+
     def matching(self, raws: set[str]) -> set[str]:
         """Those of ``raws`` (syllables as written) that match a term."""
         written = self._written
@@ -67,7 +72,7 @@ def match_spans(text: str, terms: Terms, syllables: set[str] | None = None) -> l
     spans = list(ref_spans)
     # Each distinct syllable is read once; only the matching ones are then located
     # (none to look for when the query is references alone).
-    if syllables is None and (terms.norms or terms.folds):
+    if syllables is None and terms.words:
         syllables = set(SYLLABLE_RE.findall(text))
     for raw in terms.matching(syllables) if syllables else ():
         if ref_spans:
@@ -128,7 +133,7 @@ def make_snippet(
 ) -> tuple[str, list[tuple[int, int]]]:
     """Return ``(snippet, highlights)``; ``snippet[s:e]`` is each highlighted match
     (``syllables``: as :func:`match_spans`)."""
-    spans = match_spans(text, terms, syllables) if (terms.norms or terms.folds or terms.ref_keys) else []
+    spans = match_spans(text, terms, syllables) if (terms.words or terms.ref_keys) else []
     start, end = _snap(text, *best_window(text, spans, width))
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text) else ""

@@ -558,7 +558,7 @@ def test_a_common_term_among_the_documents_an_and_left_is_read_from_its_counts(m
     for _ in range(40):
         assert_same_as_dense(ev, wq.And([wq.Term("syl", rare), random_query(rng, words, depth=2)]))
         kept = sum(execute._counts_bytes(c) for c in ev._dense_counts.values())
-        assert kept == ev._dense_counts_bytes <= budget
+        assert kept == ev._dense_counts.nbytes <= budget
     # a budget smaller than any segment's counts: never held, the postings read instead
     monkeypatch.setattr(execute, "_COUNTS_CACHE_BYTES", min(leaf.n for leaf in ev.leaves) - 1)
     ev.forget_terms()
