@@ -26,9 +26,11 @@ never written):
    wait for it to answer;
 2. warm up from every client, not counted: corpus queries outside the mix, and
    the made-up word of step 4, which nothing holds yet;
-3. ``--clients`` concurrent clients (httpx2, async, keep-alive) send ``--requests``
-   searches following the same plan drawn from the mix;
-4. half-way through, ``bantin index`` runs in another process on a changed copy
+3. ``--clients`` concurrent clients (asyncio, each on its own keep-alive
+   connection: :class:`Connection`) send ``--requests`` searches following the
+   same plan drawn from the mix;
+4. after ``--update-at`` of the searches (a quarter: the job takes about 5 s,
+   so that it commits near the middle of the run), ``bantin index`` runs in another process on a changed copy
    of the corpus (``--corpus`` plus 20 new bulletins holding a made-up word, and
    one changed ``.txt`` file if there is one) and commits while the load goes on;
    from then on every 10th search asks for the made-up word, and each answer
@@ -66,11 +68,12 @@ import sys
 import tempfile
 import time
 import typing
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_index import link_copy_index  # noqa: E402  (a clone with hard-linked generation files)
@@ -307,9 +310,10 @@ class Server:
             if self.proc.poll() is not None:
                 raise SystemExit(f"bantin serve exited with {self.proc.returncode}:\n{log.read_text()}")
             try:
-                if httpx2.get(self.url + "/v1/health", timeout=10).status_code == 200:
-                    return
-            except httpx2.TransportError:
+                with urllib.request.urlopen(self.url + "/v1/health", timeout=10) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError):
                 pass
             time.sleep(0.05)
         self.stop()
@@ -371,6 +375,7 @@ class Run:
     requests: int
     clients: int
     cache_size: int | None = None
+    update_at: float = 0.25  # the share of the searches sent before the index job starts
     seconds: float = 0.0
     samples: list[Sample] = field(default_factory=list)
     update: dict = field(default_factory=dict)
@@ -398,52 +403,108 @@ async def _update(corpus: Path, index: Path, marks: dict) -> dict:
             **{k: report.get(k) for k in ("added", "updated", "deleted", "unchanged", "documents", "generation")}}
 
 
+class ProtocolError(Exception):
+    """An answer this client cannot read (no ``Content-Length``, a bad status line)."""
+
+
+class Connection:
+    """One client's keep-alive HTTP/1.1 connection: ``GET`` and answers with ``Content-Length``, no more.
+
+    The clients run on the same 2 cores as the server, so they must cost little:
+    an HTTP library's async client (httpx2) took about 1 ms of CPU per search here
+    (4.9–7.5 s of client CPU per 5,000 searches), a third of a core taken from the
+    server's workers; this takes about 0.15 ms.  A connection that fails or that
+    the server closes is opened again for the next request.
+    """
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def get(self, target: str) -> tuple[int, dict[bytes, bytes], bytes]:
+        """``GET target`` (a path and query string): the status, the headers (names in lower case), the body."""
+        try:
+            return await asyncio.wait_for(self._get(target), timeout=60)
+        except BaseException:
+            self.close()  # whatever was half read is lost with the connection
+            raise
+
+    async def _get(self, target: str) -> tuple[int, dict[bytes, bytes], bytes]:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.streams
+        writer.write(f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n\r\n".encode("ascii"))
+        head = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
+        parts = head[0].split(b" ", 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
+            raise ProtocolError(f"bad status line {head[0][:80]!r}")
+        headers = {}
+        for line in head[1:]:
+            if line:
+                name, _, value = line.partition(b":")
+                headers[name.strip().lower()] = value.strip()
+        if not headers.get(b"content-length", b"").isdigit():
+            raise ProtocolError("an answer without Content-Length")
+        body = await reader.readexactly(int(headers[b"content-length"]))
+        if headers.get(b"connection", b"").lower() == b"close":
+            self.close()
+        return int(parts[1]), headers, body
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
 async def load(
     url: str, run: Run, corpus: Path, index: Path, mix: Mix, plan: list[str], server_cpu: typing.Callable[[], float]
 ) -> None:
     marks: dict[str, float] = {}
     update_task: asyncio.Task | None = None
     next_i = 0
-    limits = httpx2.Limits(max_connections=run.clients, max_keepalive_connections=run.clients)
-    async with httpx2.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+    host, port = urllib.parse.urlsplit(url).hostname or "127.0.0.1", urllib.parse.urlsplit(url).port or 80
 
-        async def one(q: str, record: bool) -> None:
-            t0 = time.perf_counter()
-            try:
-                r = await client.get("/v1/search", params={**mix.params.get(q, {"q": q}), "limit": 10})
-                status, total = str(r.status_code), (r.json()["total"] if r.status_code == 200 else -1)
-                cache = r.headers.get("x-bantin-cache", "")
-            except httpx2.HTTPError as e:
-                status, total, cache = f"error:{e.__class__.__name__}", -1, ""
-            if record:
-                run.samples.append(Sample(q, t0, (time.perf_counter() - t0) * 1000, status, total, cache))
+    async def one(conn: Connection, q: str, record: bool) -> None:
+        target = "/v1/search?" + urllib.parse.urlencode({**mix.params.get(q, {"q": q}), "limit": 10})
+        t0 = time.perf_counter()
+        try:
+            code, headers, body = await conn.get(target)
+            status, total = str(code), (json.loads(body)["total"] if code == 200 else -1)
+            cache = headers.get(b"x-bantin-cache", b"").decode("latin-1")
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ProtocolError,
+                ValueError, KeyError) as e:
+            status, total, cache = f"error:{e.__class__.__name__}", -1, ""
+        if record:
+            run.samples.append(Sample(q, t0, (time.perf_counter() - t0) * 1000, status, total, cache))
 
+    connections = [Connection(host, port) for _ in range(run.clients)]
+    try:
         # Warm-up, not counted, from every client (each keep-alive connection stays with one worker):
         # corpus queries outside the mix, and the made-up word, found nowhere yet; a worker that kept
         # that answer past the commit would fail the check below.
         warm = list(mix.warmup)
 
-        async def warm_loop() -> None:
-            await one(TOKEN, record=False)
+        async def warm_loop(conn: Connection) -> None:
+            await one(conn, TOKEN, record=False)
             while warm:
-                await one(warm.pop(), record=False)
+                await one(conn, warm.pop(), record=False)
 
-        await asyncio.gather(*(warm_loop() for _ in range(run.clients)))
+        await asyncio.gather(*(warm_loop(conn) for conn in connections))
 
-        async def client_loop() -> None:
+        async def client_loop(conn: Connection) -> None:
             nonlocal next_i, update_task
             while next_i < run.requests:
                 i = next_i
                 next_i += 1
-                if i == run.requests // 2 and update_task is None:
+                if i == int(run.requests * run.update_at) and update_task is None:
                     update_task = asyncio.create_task(_update(corpus, index, marks))
                 q = TOKEN if ("commit" in marks and i % 10 == 0) else plan[i]
-                await one(q, record=True)
+                await one(conn, q, record=True)
 
         server0 = server_cpu()  # the measured searches only, not the warm-up
         cpu0 = time.process_time()
         t0 = time.perf_counter()
-        await asyncio.gather(*(client_loop() for _ in range(run.clients)))
+        await asyncio.gather(*(client_loop(conn) for conn in connections))
         run.seconds = time.perf_counter() - t0
         run.client_cpu_s = time.process_time() - cpu0
         run.server_cpu_s = server_cpu() - server0
@@ -454,10 +515,13 @@ async def load(
         run.update["_window"] = (marks["update_start"], marks["commit"])
         after = [s for s in run.samples if s.query == TOKEN]
         if not after:  # the load ended before the commit: ask once now
-            await one(TOKEN, record=True)
+            await one(connections[0], TOKEN, record=True)
             after = [s for s in run.samples if s.query == TOKEN]
         run.update["token_queries_after_commit"] = len(after)
         run.update["token_found_all"] = sum(1 for s in after if s.total == ADDED)
+    finally:
+        for conn in connections:
+            conn.close()
 
 
 def pct(values: list[float], p: int) -> float:
@@ -518,7 +582,8 @@ def bench(
     corpus_info = changed_corpus(args.corpus, work / "corpus-changed")
     print(f"{name}: starting bantin serve…", file=sys.stderr)
     server = Server(index, workers, work / "serve.log", cache_size)
-    run = Run(workers=workers, requests=args.requests, clients=args.clients, cache_size=cache_size)
+    run = Run(workers=workers, requests=args.requests, clients=args.clients, cache_size=cache_size,
+              update_at=args.update_at)
     pid = server.proc.pid
     try:
         asyncio.run(load(server.url, run, work / "corpus-changed", index, mix, plan,
@@ -549,8 +614,8 @@ def markdown(res: dict) -> str:
         "",
         (
             f"Index: {c['documents']:,} bulletins (`{c['index']}`), corpus `{c['corpus']}`. "
-            f"{c['requests']:,} searches per run from {c['clients']} concurrent keep-alive clients (httpx2, async, "
-            f"in one process on the same machine), `limit=10`, from a mix of {x['handwritten']} hand-written "
+            f"{c['requests']:,} searches per run from {c['clients']} concurrent keep-alive clients (asyncio, "
+            f"one connection each, in one process on the same machine), `limit=10`, from a mix of {x['handwritten']} hand-written "
             f"requests ({len(QUERIES)} queries and {len(NAVIGATION)} navigation requests: filters, date orders, "
             f"offset, facets) and {x['corpus']:,} queries drawn from the corpus (runs of 2–5 syllables from titles "
             f"and bodies, {FOLDED_SHARE:.0%} without diacritics, {FACETS_SHARE:.0%} asking the page's facets, "
@@ -558,14 +623,14 @@ def markdown(res: dict) -> str:
             f"ones among the most popular; seed {x['seed']}): {x['distinct_in_plan']:,} distinct requests, the 10 "
             f"most asked making {x['top10_share']:.0%} of the searches, {c['should_match']:,} of those distinct "
             "requests matching in the library before the load. "
-            f"Half-way through, `bantin index` adds {ADDED} bulletins (and changes one `.txt` when there is one) "
+            f"After {c.get('update_at', 0.5):.0%} of the searches, `bantin index` adds {ADDED} bulletins (and changes one `.txt` when there is one) "
             "and commits while the load goes on; afterwards every 10th search asks for the word only those "
             "bulletins hold."
         ),
         "",
         (
             "| workers | cache size | cache hits | req/s | p50 ms | p95 ms | p99 ms | max ms | errors "
-            "| empty (should match) | during the index job: n, p50 / p95 ms | index job s "
+            "| empty (should match) | during the index job: n, p50 / p95 ms | index job s (its commit, s into the run) "
             "| new bulletins found after the commit | server CPU s (ms per search) | client CPU s |"
         ),
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---:|---:|",
@@ -577,7 +642,7 @@ def markdown(res: dict) -> str:
             f"| {r['cache_hit_rate']:.1%} | {r['throughput_rps']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} "
             f"| {r['max_ms']} | {r['errors']} | {r['empty_should_match']} "
             f"| {d['requests']}: {d['p50_ms']} / {d['p95_ms']} "
-            f"| {u['seconds']} | {u['token_found_all']} / {u['token_queries_after_commit']} "
+            f"| {u['seconds']} ({u['commit_s']} of {r['seconds']}) | {u['token_found_all']} / {u['token_queries_after_commit']} "
             f"| {r['server_cpu_s']} ({r['server_cpu_ms_per_request']}) | {r['client_cpu_s']} |"
         )
     cached = [r for r in res["runs"] if r.get("by_cache")]
@@ -610,6 +675,8 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=PROJECT / "corpus")
     ap.add_argument("--requests", type=int, default=5000)
     ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--update-at", type=float, default=0.25,
+                    help="the share of the searches sent before the index job starts (it then runs for seconds)")
     ap.add_argument("--workers", default="2,1", help="worker counts to compare, in order")
     ap.add_argument("--cache-size", default="1024",
                     help="`bantin serve --cache-size` for each worker count, e.g. 1024,0 to compare cache on and off")
@@ -622,8 +689,8 @@ def main() -> None:
                     help="writes OUT.md and OUT.json")
     ap.add_argument("--note", default="", help="a line to add to the report")
     args = ap.parse_args()
-    if args.requests < 2 or args.clients < 1:
-        ap.error("--requests must be at least 2 and --clients at least 1")
+    if args.requests < 2 or args.clients < 1 or not 0 <= args.update_at < 1:
+        ap.error("--requests must be at least 2, --clients at least 1, --update-at from 0 to below 1")
     try:
         cache_sizes = [int(c) for c in args.cache_size.split(",")]
         workers = [int(w) for w in args.workers.split(",")]
@@ -661,6 +728,7 @@ def main() -> None:
                     "maxrss_client_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)},
         "config": {"index": str(args.index or "(built from the corpus)"), "corpus": str(args.corpus),
                    "documents": documents, "requests": args.requests, "clients": args.clients,
+                   "update_at": args.update_at,
                    "queries": len(QUERIES), "navigation": len(NAVIGATION), "should_match": sum(1 for t in expected.values() if t > 0),
                    "mix": {"handwritten": mix.handwritten, "corpus": mix.corpus, "zipf": mix.zipf, "seed": args.seed,
                            "distinct_in_plan": len(distinct), "top10_share": round(sum(counts[:10]) / len(plan), 3),

@@ -153,7 +153,7 @@ def serve_cmd(
         port=port,
         log_level=log_level,
         access_log=access_log,
-        h11_max_incomplete_event_size=64 * 1024,  # let a long query reach the app's own 414 check
+        h11_max_incomplete_event_size=64 * 1024,  # under h11 (without httptools): let a long query reach the 414 check
         timeout_graceful_shutdown=10,
         server_header=False,
         http=HTTP_PROTOCOL,  # Nagle off on every connection, also with --workers (searcher/serve/tcp.py)
