@@ -183,12 +183,22 @@ def doc_frequencies(reader, fieldname: str) -> dict[str, int]:
     the reader's segments.  Each segment's lexicon is read in order: a reader
     over several segments would look every term up in every segment (an index
     job adding 1 % of the slice spent two thirds of its time there)."""
+    from .whoosh_internals import field_doc_frequencies
+
     out: dict[str, int] = {}
     for leaf, _offset in reader.leaf_readers():
-        for btext, info in leaf.iter_field(fieldname):
+        for btext, df in field_doc_frequencies(leaf, fieldname):
             text = btext.decode("utf-8")
-            out[text] = out.get(text, 0) + info.doc_frequency()
+            out[text] = out.get(text, 0) + df
     return out
+
+
+def fold_word(word: str) -> str:
+    """``fold(word)`` of a segmented word (``công_tác`` → ``cong_tac``), folded a
+    syllable at a time: :func:`~searcher.normalise.fold` works character by
+    character and keeps its answers, and the syllables of a vocabulary's words
+    repeat (65,000 words of 12,500 articles, a few thousand syllables)."""
+    return "_".join([fold(s) for s in word.split("_")])
 
 
 def from_reader(reader) -> Vocabulary:
@@ -200,7 +210,7 @@ def from_reader(reader) -> Vocabulary:
     for text, df in doc_frequencies(reader, "word").items():
         if df <= 0 or text.count("_") >= MAX_WORD_SYLLABLES:
             continue
-        word_groups.setdefault(fold(text), []).append((text, df))
+        word_groups.setdefault(fold_word(text), []).append((text, df))
     return Vocabulary(_top(syl_groups, keep=None), _top(word_groups, keep=None))
 
 

@@ -158,3 +158,49 @@ def test_doc_frequencies_sum_the_segments_as_whoosh_does(tmp_path):
                 assert vocab.doc_frequencies(r, field) == want
     finally:
         ix.close()
+
+
+@pytest.mark.parametrize("read_ahead", [1 << 20, 64, 7])
+def test_field_doc_frequencies_read_the_term_table_as_whoosh_does(tmp_path, monkeypatch, read_ahead):
+    """Raw records of the term table give each field's terms and counts as whoosh's own
+    reading does: inlined and block postings, the first and last fields, an absent
+    field, and reads that end inside a record (a small read-ahead)."""
+    from whoosh import index as windex
+
+    from searcher import whoosh_internals as wi
+    from searcher.schema import build_schema
+
+    monkeypatch.setattr(wi, "_READ_AHEAD", read_ahead)
+    ix = windex.create_in(str(tmp_path), build_schema())
+    w = wi.open_writer(ix)
+    texts = ["Kết luận 21 của Bộ Chính trị", "Hà Nội", "Bộ Chính trị họp " + "dài" * 40] + [
+        f"hội nghị lần {i} ở Hà Nội" for i in range(40)
+    ]
+    for i, t in enumerate(texts):
+        w.add_document(id=f"d{i}", syl=t, title=t, fold=t, ref=f"kl-{i % 3}")
+    wi.commit_segments(w, [])
+    try:
+        with ix.reader() as r:
+            (leaf, _), = r.leaf_readers()
+            checked = 0
+            indexed = [f for f in ix.schema.names() if ix.schema[f].indexed]
+            for field in [*indexed, "no_such_field"]:
+                want = [(b, info.doc_frequency()) for b, info in leaf.iter_field(field, b"")] if field in indexed else []
+                got = list(wi.field_doc_frequencies(leaf, field))
+                assert got == want, field
+                checked += len(got)
+            assert checked > 100
+            assert dict(wi.field_doc_frequencies(leaf, "syl"))["nội".encode()] == 41
+    finally:
+        ix.close()
+
+
+def test_fold_word_folds_as_fold_does():
+    """A syllable at a time gives what folding the whole word gives, lookalikes of Đ,
+    decomposed marks and case included."""
+    from searcher.normalise import fold
+
+    words = ["công_tác", "Đảng_viên", "ÐẢNG_ủy", "hoà_bình", "ke\u0301t_lua\u0323n", "kĩ_thuật", "ɖi_đâu", "_", "a__b", "", "21-kl_tw"]
+    for w in words:
+        assert vocab.fold_word(w) == fold(w), w
+    assert vocab.fold_word("Đảng_viên") == "dang_vien"
