@@ -419,7 +419,7 @@ class Connection:
     The clients run on the same 2 cores as the server, so they must cost little:
     an HTTP library's async client (httpx2) took about 1 ms of CPU per search here
     (4.9–7.5 s of client CPU per 5,000 searches), a third of a core taken from the
-    server's workers; this takes about 0.15 ms.  A connection that fails or that
+    server's workers; the whole client now takes about 0.35 ms.  A connection that fails or that
     the server closes is opened again for the next request.
     """
 
