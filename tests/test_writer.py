@@ -395,3 +395,17 @@ def test_pre_analysed_value_must_fit_the_format():
     schema = build_schema()
     with pytest.raises(TypeError):
         wi._encode(schema["syl"], analysis.counts(["a"]))  # noqa: SLF001 - counts cannot give positions
+
+
+@pytest.mark.parametrize("inline", [None, 3])
+def test_term_rows_made_directly_are_whooshs_own(corpus, tmp_path, monkeypatch, inline):
+    """The term table written in one loop, its short lists' rows made without whoosh's
+    objects, is byte for byte what whoosh's field writer writes a term at a time
+    (inlined lists of one posting, the default, and of up to three)."""
+    monkeypatch.setattr(wi, "_ROWS_AT_ONCE", 7)  # rows written in many small groups
+    monkeypatch.setattr(wi, "_FAST_TERMS", False)
+    slow = build(corpus, tmp_path / "slow", legacy=False, inline=inline)
+    monkeypatch.setattr(wi, "_FAST_TERMS", True)
+    fast = build(corpus, tmp_path / "fast", legacy=False, inline=inline)
+    assert_same_files(slow, fast)
+    assert_same_contents(contents(slow), contents(fast))
