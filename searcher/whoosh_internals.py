@@ -127,6 +127,7 @@ PICKLE_PROTOCOL = 3
 _CHUNK_POSTINGS = 1 << 16
 
 _INT_BYTES = 4  # StructFile.write_int: a signed 32-bit number
+_UINT_BYTES = 4  # whoosh.system.pack_uint: an unsigned 32-bit number
 
 # Write each field's term table rows in one loop, and short lists' rows without whoosh's
 # objects (False: through whoosh's field writer a term at a time; the writer's tests
@@ -373,6 +374,46 @@ class _FieldPostings:
                     vlens.append(size)
         self.vsize = vsize
         return length if scorable else 0
+
+    def add_counts(self, docnum: int, counts: dict, field_boost: float, boost: float, scorable: bool) -> int:
+        """:meth:`add_items` for a document's terms and counts in a Frequency field
+        (``{term: count}``), with the items whoosh's format would give (weight
+        ``float(count) * field_boost``, value ``pack_uint(count)``) and ``boost``.  The same pool
+        state, built a list at a time instead of a posting at a time."""
+        k = len(counts)
+        if not k:
+            return 0
+        terms = self.terms
+        btexts = [t.encode("utf-8") for t in counts]
+        tids = [terms.get(b) for b in btexts]
+        if None in tids:
+            for i, tid in enumerate(tids):
+                if tid is None:
+                    tids[i] = terms[btexts[i]] = len(terms)
+        ns = list(counts.values())
+        before = len(self.docs)
+        self.tids.extend(tids)
+        self.docs.extend(array("I", (docnum,)) * k)
+        ws = [float(n) * field_boost * boost for n in ns]  # as _encode, then add_items, compute it
+        if self.weights.typecode == "f":
+            single = array("f", ws)
+            if single.tolist() != ws:  # not all exact in single precision: doubles from now on
+                self.weights = array("d", self.weights)
+                single = array("d", ws)
+            self.weights.extend(single)
+        else:
+            self.weights.extend(ws)
+        self.values += struct.pack(f"!{k}I", *ns)  # pack_uint, end to end
+        size, vsize = _UINT_BYTES, self.vsize
+        if vsize is None:
+            self.vsize = size
+        elif vsize != size:
+            if vsize >= 0:  # the first of another length: keep every length from now on
+                self.vlens = array("I", [vsize]) * before
+                self.vsize = -1
+            assert self.vlens is not None
+            self.vlens.extend(array("I", [size]) * k)
+        return sum(ns) if scorable else 0
 
     def sorted_terms(self):
         """Yield ``(term, docnums, weights, values)`` by term (bytes order), each
@@ -666,8 +707,13 @@ class BulkWriter(TeeWriter):
                 length = 0
                 if field.indexed:
                     boost = self._field_boost(fields, fieldname, docboost)
-                    items = _encode(field, value) if analysed else field.index(value)
-                    length = pool.field(fieldname).add_items(docnum, items, boost, field.scorable)
+                    store = pool.field(fieldname)
+                    fmt = field.format
+                    if analysed and value.kind == "counts" and type(fmt) is formats.Frequency:
+                        length = store.add_counts(docnum, value.terms, fmt.field_boost, boost, field.scorable)
+                    else:
+                        items = _encode(field, value) if analysed else field.index(value)
+                        length = store.add_items(docnum, items, boost, field.scorable)
                 customval = fields.get(f"_stored_{fieldname}", value)
                 if field.stored and isinstance(customval, Analysed):
                     raise ValueError(f"field {fieldname!r} is stored: give its text as _stored_{fieldname}")

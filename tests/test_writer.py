@@ -19,6 +19,7 @@ import shutil
 import sqlite3
 import struct
 import sys
+from array import array
 from pathlib import Path
 
 import pytest
@@ -409,3 +410,36 @@ def test_term_rows_made_directly_are_whooshs_own(corpus, tmp_path, monkeypatch, 
     fast = build(corpus, tmp_path / "fast", legacy=False, inline=inline)
     assert_same_files(slow, fast)
     assert_same_contents(contents(slow), contents(fast))
+
+
+@pytest.mark.parametrize(
+    "before, boost",
+    [
+        ([], 1.0),  # a new field
+        ([(b"x", 1, 1.0, b"\x00\x00\x00\x01")], 1.0),  # after values of the same size
+        ([(b"x", 1, 1.0, b"\x01\x02")], 1.0),  # after a value of another size: every length kept
+        ([(b"x", 1, 1.0, b"\x01\x02"), (b"y", 1, 1.0, b"")], 1.0),  # lengths already kept
+        ([(b"x", 1, 1.0, b"\x00\x00\x00\x01")], 0.1),  # weights not exact in single precision
+        ([(b"x", 1, 0.1, b"\x00\x00\x00\x01")], 1.0),  # already doubles
+    ],
+)
+def test_counts_added_at_once_leave_the_pool_as_one_at_a_time(before, boost):
+    """_FieldPostings.add_counts against add_items with the items whoosh's Frequency
+    format gives: the same term ids, documents, weights (and their precision), values
+    and value lengths, and the same field length."""
+    from whoosh.system import pack_uint
+
+    counts = {"kết luận": 2, "bộ chính": 1, "x": 3, "đảng ủy": 70000}
+    fb = 1.5
+    one, many = wi._FieldPostings(), wi._FieldPostings()
+    for pool in (one, many):
+        pool.add_items(0, before, 1.0, True)
+    items = [(t.encode("utf-8"), n, float(n) * fb, pack_uint(n)) for t, n in counts.items()]
+    assert one.add_items(7, items, boost, True) == many.add_counts(7, counts, fb, boost, True) == 70006
+    assert many.add_counts(8, {}, fb, boost, True) == 0
+    for slot in wi._FieldPostings.__slots__:
+        a, b = getattr(one, slot), getattr(many, slot)
+        assert type(a) is type(b) and a == b, slot
+        if isinstance(a, array):
+            assert a.typecode == b.typecode, slot
+    assert many.add_counts(9, {"x": 1}, fb, boost, False) == 0
