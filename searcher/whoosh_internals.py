@@ -84,8 +84,9 @@ from whoosh import formats
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3PostingsWriter, W3TermInfo, W3TermsReader
 from whoosh.filedb.filetables import OrderedHashWriter, md5_hash
 from whoosh.filedb.structfile import StructFile
-from whoosh.system import pack_uint, pack_ushort
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
+from whoosh.util.numlists import delta_encode
 from whoosh.writing import SegmentWriter
 
 from .analysis import Analysed
@@ -773,7 +774,10 @@ class BulkWriter(TeeWriter):
         inline = min(self.inline_postings, blocklimit) if fast else 0
         prefix = pack_ushort(fw._fieldid)
         lbytes = [length_to_byte(x) for x in lens] if inline else []
-        rows = []
+        # a list in one block written here too, where the postings writer is this module's
+        one_block = fast and type(pw) is _PostingsWriter and pw._terminfo is None
+        fixed = fmt.fixed_value_size()
+        rows: list[tuple[bytes, bytes]] = []
         for btext, docs, weights, values in store.sorted_terms():
             n = len(docs)
             if least is not None and n >= least:
@@ -783,6 +787,9 @@ class BulkWriter(TeeWriter):
                 rows = []
             if n <= inline:
                 rows.append((prefix + btext, _inlined_term_info(docs, weights, values, lens, lbytes, protocol)))
+                continue
+            if one_block and n <= blocklimit:
+                rows.append((prefix + btext, _one_block_term(pw, docs, weights, values, lens, protocol, fixed)))
                 continue
             fw._btext = btext
             pw.start_postings(fmt, _InliningTermInfo(protocol))
@@ -802,7 +809,9 @@ class BulkWriter(TeeWriter):
         fw.finish_field()
 
 
-_TERM_INFO = W3TermInfo._struct  # flags, total weight, documents, min and max length (bytes), max weight, first and last id
+_TERM_INFO = (
+    W3TermInfo._struct
+)  # flags, total weight, documents, min and max length (bytes), max weight, first and last id
 
 
 def _inlined_term_info(docs: list, weights: list, values: list, lens: list, lbytes: list, protocol: int) -> bytes:
@@ -831,6 +840,64 @@ def _inlined_term_info(docs: list, weights: list, values: list, lens: list, lbyt
     return info + pickle.dumps((tuple(docs), w32, kept), protocol)
 
 
+def _one_block_term(pw: _PostingsWriter, docs: list, weights: list, values: list, lens: list, protocol: int, fixed):
+    """Write a posting list that fits one block into the postings file; return its
+    term table value.  What :class:`_PostingsWriter` writes and whoosh's term info
+    packs after ``start_postings``, :func:`_fill_block`, ``finish_postings`` (with
+    its last ``_write_block``) and ``to_bytes`` (the byte-identity test of the writer
+    compares the two ways), without making the objects.  ``fixed``: the format's
+    ``fixed_value_size()``."""
+    start = pw._at
+    w32 = array("f", weights)
+    top = max(weights)
+    top = top if top > 0 else 0
+    present = [lens[d] for d in docs if lens[d]]
+    shortest, longest = (min(present), max(present)) if present else (None, 0)
+    kept = [v for v in values if v]
+    # W3PostingsWriter._mini_ids, _mini_weights, _mini_values
+    ids = tuple(delta_encode(docs))
+    if all(w == 1.0 for w in w32):
+        mini_weights = None
+    elif all(w == w32[0] for w in w32):
+        mini_weights = w32[0]
+    else:
+        mini_weights = tuple(w32)
+    mini_values: tuple | bytes | None
+    if fixed is None or fixed < 0:
+        mini_values = tuple(kept)
+    elif fixed == 0:
+        mini_values = None
+    else:
+        mini_values = b"".join(kept)
+    data = pickle.dumps((ids, mini_weights, mini_values), protocol)
+    comp = pw._compression
+    if comp:
+        packed = zlib.compress(data, comp)
+        if len(packed) < len(data):
+            data = packed
+        else:
+            comp = 0
+    n = len(docs)
+    info = pickle.dumps((n, docs[-1], top, comp, length_to_byte(shortest), length_to_byte(longest)), protocol)
+    size = len(info) + len(data)
+    pw._postfile.write(b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-size), info, data)))  # the last block
+    pw._at += len(WHOOSH3_HEADER_MAGIC) + _INT_BYTES + size
+    return (
+        _TERM_INFO.pack(
+            False,
+            sum(w32),
+            n,
+            0 if shortest is None else length_to_byte(shortest),
+            length_to_byte(longest),
+            top,
+            docs[0],
+            docs[-1],
+        )
+        + pack_long(start)
+        + pack_int(pw._at - start)
+    )
+
+
 def _add_in_order(tindex, rows: list) -> None:
     """``tindex.add(key, value)`` for each row, keys in increasing order, in one loop.
 
@@ -844,7 +911,8 @@ def _add_in_order(tindex, rows: list) -> None:
         return
     index, buckets, lastkey = tindex.index, tindex.buckets, tindex.lastkey
     pos = dbfile.tell()
-    lengths, md5, out = _RECORD_LENGTHS.pack, hashlib.md5, []
+    lengths, md5 = _RECORD_LENGTHS.pack, hashlib.md5
+    out: list[bytes] = []
     for key, value in rows:
         if key <= lastkey:
             raise ValueError(f"Keys must increase: {lastkey!r}..{key!r}")

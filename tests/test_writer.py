@@ -398,11 +398,11 @@ def test_pre_analysed_value_must_fit_the_format():
         wi._encode(schema["syl"], analysis.counts(["a"]))  # noqa: SLF001 - counts cannot give positions
 
 
-@pytest.mark.parametrize("inline", [None, 3])
+@pytest.mark.parametrize("inline", [None, 0, 3])
 def test_term_rows_made_directly_are_whooshs_own(corpus, tmp_path, monkeypatch, inline):
     """The term table written in one loop, its short lists' rows made without whoosh's
     objects, is byte for byte what whoosh's field writer writes a term at a time
-    (inlined lists of one posting, the default, and of up to three)."""
+    (inlined lists of one posting, the default, of none, and of up to three)."""
     monkeypatch.setattr(wi, "_ROWS_AT_ONCE", 7)  # rows written in many small groups
     monkeypatch.setattr(wi, "_FAST_TERMS", False)
     slow = build(corpus, tmp_path / "slow", legacy=False, inline=inline)
