@@ -34,6 +34,13 @@ Writers
       Readers need nothing new (whoosh reads inlined postings as they are), but
       a *stock* whoosh writer cannot merge such a segment (it asserts bytes
       where an inlined list without values gives ``""``); bantin's writers can;
+    * each field's term table rows are added in one loop (one write, the same
+      MD5 hashes as whoosh's ``OrderedHashWriter``), and the rows of posting
+      lists that are inlined or fit one block are made without whoosh's term
+      info and block objects (:func:`_inlined_term_info`, :func:`_one_block_term`:
+      most terms are pairs found in one or a few bulletins, and those objects
+      cost more than the postings); ``_FAST_TERMS = False`` goes through
+      whoosh's objects instead, and the writer's tests compare the files;
     * posting blocks and inlined lists are pickled with protocol
       :data:`PICKLE_PROTOCOL`, not whoosh's 2, which writes every ``bytes`` value
       as a call to ``codecs.encode`` on a latin-1 string (each byte above 127
@@ -65,7 +72,10 @@ arguments (``_blocklimit``, ``_byteids``, ``_compression``, ``_inlinelimit``),
 ``_postfile``, ``_new_block``, ``_mini_ids``, ``_mini_weights``,
 ``_mini_values`` and the block buffer ``_ids``, ``_weights``, ``_values``,
 ``_maxweight``, ``_minlength``, ``_maxlength``; ``W3TermInfo``: ``_struct``,
-``set_inlined`` and the statistics ``to_bytes`` packs; ``BM25F._field_B``.
+``set_inlined`` and the statistics ``to_bytes`` packs; ``BM25F._field_B``;
+``W3FieldWriter._fieldid`` and ``_tindex``, an ``OrderedHashWriter``'s
+``index``, ``buckets``, ``lastkey``, ``hashfn`` and ``dbfile``, and
+``filetables.md5_hash``.
 Reading: a segment reader's ``_terms`` (``W3TermsReader``), its ``_tindex``
 (``OrderedHashReader``: ``closest_key_pos``, ``endofdata``, ``dbfile``),
 ``_fieldmap`` and ``_keycoder`` (:func:`field_doc_frequencies`).
@@ -809,9 +819,9 @@ class BulkWriter(TeeWriter):
         fw.finish_field()
 
 
-_TERM_INFO = (
-    W3TermInfo._struct
-)  # flags, total weight, documents, min and max length (bytes), max weight, first and last id
+# A term info's statistics: inlined or not, total weight, documents, shortest and longest
+# length (as bytes), greatest weight, first and last document.
+_TERM_INFO = W3TermInfo._struct
 
 
 def _inlined_term_info(docs: list, weights: list, values: list, lens: list, lbytes: list, protocol: int) -> bytes:
