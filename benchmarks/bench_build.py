@@ -12,9 +12,13 @@ Side by side in one run, on the first N politics articles of
   posting pool, postings fed to the codec one at a time, field length looked up
   per posting) with each field analysed by its own analyzer;
 * ``new, inline 0``: ``searcher.whoosh_internals.BulkWriter`` with inlining off
-  (its segment files are byte-identical to ``old``'s; the report checks);
+  and whoosh's pickle protocol 2 (its segment files are byte-identical to
+  ``old``'s; the report checks);
 * ``new, inline K``: the same with posting lists of at most K postings inlined
-  into the term index (the job's default is ``INLINE_POSTINGS``).
+  into the term index (the job's default is ``INLINE_POSTINGS``);
+* ``objects-K``: ``new, inline K`` with ``whoosh_internals._FAST_TERMS = False``:
+  each term's row through whoosh's term info and block objects, as before the
+  writer made short lists' rows itself (the same files; the report checks).
 
 Each round runs every variant once, the order reversed every other round (the
 machine is shared: the last column says how many cores *other* processes used
@@ -55,6 +59,9 @@ def phase(work: Path, variant: str) -> dict:
         indexer.LEGACY_WRITER = True
     else:
         whoosh_internals.INLINE_POSTINGS = int(variant.split("-", 1)[1])
+        whoosh_internals._FAST_TERMS = not variant.startswith("objects-")
+        if variant == "new-0":  # whoosh's own bytes, to compare with the old path's files
+            whoosh_internals.PICKLE_PROTOCOL = 2
     index = work / f"index-{variant}"
     shutil.rmtree(index, ignore_errors=True)
     steps = {"add": 0.0, "write": 0.0}  # CPU of adding the documents / of writing the segment out
@@ -122,6 +129,10 @@ def _name(variant: str) -> str:
     if variant == "old":
         return "old: whoosh SegmentWriter"
     k = int(variant.split("-")[1])
+    if variant.startswith("objects-"):
+        return f"new: BulkWriter, inline {k}, terms through whoosh's objects"
+    if k == 0:
+        return "new: BulkWriter, inline 0, pickle protocol 2 (whoosh's bytes)"
     return f"new: BulkWriter, inline {k}" + (" (the job's)" if k == INLINE_POSTINGS else "")
 
 
@@ -212,7 +223,15 @@ def write_report(path: Path, res: dict) -> None:
             "every term, posting, stored field, column, sidecar row and the vocabulary)."
         )
     for v, r in s.items():
-        if v in ("old", "new-0"):
+        if v.startswith("objects-") and f"new-{v.split('-')[1]}" in s:
+            same = r["digests"] == s[f"new-{v.split('-')[1]}"]["digests"]
+            lines.append(
+                f"- Inline {v.split('-')[1]}, the rows of short lists made by the writer itself: segment files "
+                f"{'**byte-identical** to' if same else '**not** identical to (a bug!)'} those written through "
+                "whoosh's term info and block objects."
+            )
+    for v, r in s.items():
+        if v in ("old", "new-0") or v.startswith("objects-"):
             continue
         delta = (r["bytes"] - old["bytes"]) / old["bytes"] * 100
         lines.append(
@@ -240,6 +259,9 @@ def write_report(path: Path, res: dict) -> None:
         "`word` and `ref` as term counts.",
         "- Inlining: whoosh's `W3PostingsWriter` calls `terminfo.set_inline`, but `W3TermInfo`'s method is "
         "`set_inlined`, so stock whoosh never inlines; `BulkWriter` passes a term info answering to both.",
+        "- Term rows: a field's term table rows are added in one loop, and the rows of lists that are inlined or "
+        "fit one block are made without whoosh's term info and block objects (`objects-K` above is the same "
+        "writer going through them); a document's counts enter the pool a list at a time.",
         "",
     ]
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -272,7 +294,7 @@ def main() -> None:
     from searcher.whoosh_internals import INLINE_POSTINGS
 
     limits = [int(x) for x in args.inline.split(",")] if args.inline else sorted({0, INLINE_POSTINGS})
-    variants = ["old", *(f"new-{k}" for k in limits)]
+    variants = ["old", f"objects-{INLINE_POSTINGS}", *(f"new-{k}" for k in limits)]
     t0 = time.perf_counter()
     args.work.mkdir(parents=True, exist_ok=True)
     corpus = prepare_corpus(args.work, args.n)
