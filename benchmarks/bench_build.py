@@ -14,8 +14,9 @@ Side by side in one run, on the first N politics articles of
 * ``new, inline 0``: ``searcher.whoosh_internals.BulkWriter`` with inlining off
   and whoosh's pickle protocol 2 (its segment files are byte-identical to
   ``old``'s; the report checks);
-* ``new, inline K``: the same with posting lists of at most K postings inlined
-  into the term index (the job's default is ``INLINE_POSTINGS``);
+* ``new, inline K``: the job's writer (pickle protocol ``PICKLE_PROTOCOL``) with
+  posting lists of at most K postings inlined into the term index (the job's
+  default is ``INLINE_POSTINGS``);
 * ``objects-K``: ``new, inline K`` with ``whoosh_internals._FAST_TERMS = False``:
   each term's row through whoosh's term info and block objects, as before the
   writer made short lists' rows itself (the same files; the report checks).
@@ -235,10 +236,13 @@ def write_report(path: Path, res: dict) -> None:
             continue
         delta = (r["bytes"] - old["bytes"]) / old["bytes"] * 100
         lines.append(
-            f"- Inline {v.split('-')[1]}: index {old['bytes'] / 1e6:.1f} → {r['bytes'] / 1e6:.1f} MB ({delta:+.1f} %): "
+            f"- Inline {v.split('-')[1]}, pickle protocol 3 (the job's): index {old['bytes'] / 1e6:.1f} → "
+            f"{r['bytes'] / 1e6:.1f} MB ({delta:+.1f} %): "
             f".trm {old['files'].get('trm', 0) / 1e6:.1f} → {r['files'].get('trm', 0) / 1e6:.1f} MB, "
             f".pst {old['files'].get('pst', 0) / 1e6:.1f} → {r['files'].get('pst', 0) / 1e6:.1f} MB "
-            "(short lists move into the term index, pickled uncompressed; each saves a zlib block and its header)."
+            "(two changes together: short lists move into the term index, pickled uncompressed, each saving a "
+            "zlib block and its header; and every pickle writes bytes as they are, where protocol 2 writes each "
+            "as a call to `codecs.encode`)."
         )
     lines.append(
         "- The job inlines lists of one posting (`INLINE_POSTINGS = 1`): nearly all of the size gain, and "

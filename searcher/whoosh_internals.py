@@ -394,18 +394,20 @@ class _FieldPostings:
         k = len(counts)
         if not k:
             return 0
-        terms = self.terms
+        # everything that can fail (a count that is not a 32-bit number...) before the pool changes
+        ns = list(counts.values())
+        ws = [float(n) * field_boost * boost for n in ns]  # as _encode, then add_items, compute it
+        packed = struct.pack(f"!{k}I", *ns)  # pack_uint, end to end
         btexts = [t.encode("utf-8") for t in counts]
+        terms = self.terms
         tids = [terms.get(b) for b in btexts]
         if None in tids:
             for i, tid in enumerate(tids):
                 if tid is None:
                     tids[i] = terms[btexts[i]] = len(terms)
-        ns = list(counts.values())
         before = len(self.docs)
         self.tids.extend(tids)
         self.docs.extend(array("I", (docnum,)) * k)
-        ws = [float(n) * field_boost * boost for n in ns]  # as _encode, then add_items, compute it
         if self.weights.typecode == "f":
             single = array("f", ws)
             if single.tolist() != ws:  # not all exact in single precision: doubles from now on
@@ -414,7 +416,7 @@ class _FieldPostings:
             self.weights.extend(single)
         else:
             self.weights.extend(ws)
-        self.values += struct.pack(f"!{k}I", *ns)  # pack_uint, end to end
+        self.values += packed
         size, vsize = _UINT_BYTES, self.vsize
         if vsize is None:
             self.vsize = size
@@ -850,7 +852,9 @@ def _inlined_term_info(docs: list, weights: list, values: list, lens: list, lbyt
     return info + pickle.dumps((tuple(docs), w32, kept), protocol)
 
 
-def _one_block_term(pw: _PostingsWriter, docs: list, weights: list, values: list, lens: list, protocol: int, fixed):
+def _one_block_term(
+    pw: _PostingsWriter, docs: list, weights: list, values: list, lens: list, protocol: int, fixed
+) -> bytes:
     """Write a posting list that fits one block into the postings file; return its
     term table value.  What :class:`_PostingsWriter` writes and whoosh's term info
     packs after ``start_postings``, :func:`_fill_block`, ``finish_postings`` (with

@@ -15,6 +15,7 @@ Corpora: the seed corpus, and a few hundred VNTC politics articles when
 
 from __future__ import annotations
 
+import copy
 import shutil
 import sqlite3
 import struct
@@ -398,16 +399,17 @@ def test_pre_analysed_value_must_fit_the_format():
         wi._encode(schema["syl"], analysis.counts(["a"]))  # noqa: SLF001 - counts cannot give positions
 
 
-@pytest.mark.parametrize("inline", [None, 0, 3])
-def test_term_rows_made_directly_are_whooshs_own(corpus, tmp_path, monkeypatch, inline):
+@pytest.mark.parametrize("inline, protocol", [(None, None), (0, None), (3, None), (None, 2)])
+def test_term_rows_made_directly_are_whooshs_own(corpus, tmp_path, monkeypatch, inline, protocol):
     """The term table written in one loop, its short lists' rows made without whoosh's
     objects, is byte for byte what whoosh's field writer writes a term at a time
-    (inlined lists of one posting, the default, of none, and of up to three)."""
+    (inlined lists of one posting, the default, of none, and of up to three; and
+    with whoosh's own pickles and postings writer)."""
     monkeypatch.setattr(wi, "_ROWS_AT_ONCE", 7)  # rows written in many small groups
     monkeypatch.setattr(wi, "_FAST_TERMS", False)
-    slow = build(corpus, tmp_path / "slow", legacy=False, inline=inline)
+    slow = build(corpus, tmp_path / "slow", legacy=False, inline=inline, protocol=protocol)
     monkeypatch.setattr(wi, "_FAST_TERMS", True)
-    fast = build(corpus, tmp_path / "fast", legacy=False, inline=inline)
+    fast = build(corpus, tmp_path / "fast", legacy=False, inline=inline, protocol=protocol)
     assert_same_files(slow, fast)
     assert_same_contents(contents(slow), contents(fast))
 
@@ -443,3 +445,7 @@ def test_counts_added_at_once_leave_the_pool_as_one_at_a_time(before, boost):
         if isinstance(a, array):
             assert a.typecode == b.typecode, slot
     assert many.add_counts(9, {"x": 1}, fb, boost, False) == 0
+    state = {slot: copy.copy(getattr(many, slot)) for slot in ("terms", "tids", "docs", "weights", "values")}
+    with pytest.raises(struct.error):  # a count that is no 32-bit number: the pool is left as it was
+        many.add_counts(10, {"new term": 2**32}, fb, boost, True)
+    assert {slot: getattr(many, slot) for slot in state} == state
