@@ -620,14 +620,9 @@ class _PostingsWriter(W3PostingsWriter):
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
             self._at += len(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
-        data = pickle.dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), self.protocol)
-        comp = self._compression
-        if comp:
-            packed = zlib.compress(data, comp)
-            if len(packed) < len(data):
-                data = packed
-            else:
-                comp = 0
+        data, comp = _block_data(
+            (self._mini_ids(), self._mini_weights(), self._mini_values()), self.protocol, self._compression
+        )
         ids = self._ids
         info = (
             len(ids),
@@ -645,6 +640,17 @@ class _PostingsWriter(W3PostingsWriter):
         self._at += _INT_BYTES + length
         self._blockcount += 1
         self._new_block()
+
+
+def _block_data(block: tuple, protocol: int, level: int) -> tuple[bytes, int]:
+    """A block's ``(ids, weights, values)`` pickled, and zlib-compressed at ``level``
+    where that makes it smaller: the bytes, and the level they are compressed at (0: not)."""
+    data = pickle.dumps(block, protocol)
+    if level:
+        packed = zlib.compress(data, level)
+        if len(packed) < len(data):
+            return packed, level
+    return data, 0
 
 
 def _encode(field, value: Analysed):
@@ -883,14 +889,7 @@ def _one_block_term(
         mini_values = None
     else:
         mini_values = b"".join(kept)
-    data = pickle.dumps((ids, mini_weights, mini_values), protocol)
-    comp = pw._compression
-    if comp:
-        packed = zlib.compress(data, comp)
-        if len(packed) < len(data):
-            data = packed
-        else:
-            comp = 0
+    data, comp = _block_data((ids, mini_weights, mini_values), protocol, pw._compression)
     n = len(docs)
     info = pickle.dumps((n, docs[-1], top, comp, length_to_byte(shortest), length_to_byte(longest)), protocol)
     size = len(info) + len(data)
