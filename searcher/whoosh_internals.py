@@ -238,6 +238,8 @@ def field_doc_frequencies(leaf, fieldname: str) -> Iterator[tuple[bytes, int]]:
         if off + head > len(buf):
             buf, base, off = dbfile.get(pos, min(max(_READ_AHEAD, head), end - pos)), pos, 0
         keylen, datalen = _RECORD_LENGTHS.unpack_from(buf, off)
+        if keylen < 0 or datalen < 0:  # damage; read on, it could loop for ever
+            raise struct.error(f"damaged term table: a record of length {keylen}, {datalen} at {pos}")
         stop = off + head + keylen + datalen
         if stop > len(buf):
             if off == 0:  # one record longer than a read: read it whole

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import struct
 import threading
 from pathlib import Path
 
@@ -204,3 +205,36 @@ def test_fold_word_folds_as_fold_does():
     for w in words:
         assert vocab.fold_word(w) == fold(w), w
     assert vocab.fold_word("Đảng_viên") == "dang_vien"
+
+
+def test_a_damaged_term_table_record_is_damage_not_a_hang(tmp_path):
+    """A record whose length went negative (a damaged file) raises struct.error, which
+    the index job and the searcher take for damage, instead of reading on for ever."""
+    from whoosh import index as windex
+
+    from searcher import whoosh_internals as wi
+    from searcher.schema import build_schema
+
+    ix = windex.create_in(str(tmp_path), build_schema())
+    w = wi.open_writer(ix)
+    for i, t in enumerate(["Kết luận 21 của Bộ Chính trị", "Hà Nội"]):
+        w.add_document(id=f"d{i}", syl=t, title=t)
+    wi.commit_segments(w, [])
+    with ix.reader() as r:
+        (leaf, _), = r.leaf_readers()
+        assert list(wi.field_doc_frequencies(leaf, "syl"))
+        terms = leaf._terms
+        pos = terms._tindex.closest_key_pos(terms._keycoder("syl", b""))
+    ix.close()
+    (trm,) = tmp_path.glob("*.trm")
+    data = bytearray(trm.read_bytes())
+    data[pos : pos + 4] = (-12).to_bytes(4, "big", signed=True)  # the record's key length
+    trm.write_bytes(bytes(data))
+    ix = windex.open_dir(str(tmp_path))
+    try:
+        with ix.reader() as r:
+            (leaf, _), = r.leaf_readers()
+            with pytest.raises(struct.error, match="damaged term table"):
+                list(wi.field_doc_frequencies(leaf, "syl"))
+    finally:
+        ix.close()
