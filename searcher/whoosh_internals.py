@@ -793,7 +793,6 @@ class BulkWriter(TeeWriter):
         fast = _FAST_TERMS
         inline = min(self.inline_postings, blocklimit) if fast else 0
         prefix = pack_ushort(fw._fieldid)
-        lbytes = [length_to_byte(x) for x in lens] if inline else []
         # a list in one block written here too, where the postings writer is this module's
         one_block = fast and type(pw) is _PostingsWriter and pw._terminfo is None
         fixed = fmt.fixed_value_size()
@@ -806,7 +805,7 @@ class BulkWriter(TeeWriter):
                 _add_in_order(fw._tindex, rows)
                 rows = []
             if n <= inline:
-                rows.append((prefix + btext, _inlined_term_info(docs, weights, values, lens, lbytes, protocol)))
+                rows.append((prefix + btext, _inlined_term_info(docs, weights, values, lens, protocol)))
                 continue
             if one_block and n <= blocklimit:
                 rows.append((prefix + btext, _one_block_term(pw, docs, weights, values, lens, protocol, fixed)))
@@ -834,30 +833,33 @@ class BulkWriter(TeeWriter):
 _TERM_INFO = W3TermInfo._struct
 
 
-def _inlined_term_info(docs: list, weights: list, values: list, lens: list, lbytes: list, protocol: int) -> bytes:
+def _block_stats(docs: list, weights: list, lens: list) -> tuple[array, float, int | None, int]:
+    """What whoosh's postings writer keeps of a block of postings (:func:`_fill_block`):
+    the weights in single precision, the greatest weight (0 unless positive), and the
+    shortest and longest non-zero field length of its documents (None and 0 if none)."""
+    top = max(weights)
+    present = [lens[d] for d in docs if lens[d]]
+    shortest, longest = (min(present), max(present)) if present else (None, 0)
+    return array("f", weights), (top if top > 0 else 0), shortest, longest
+
+
+def _term_stats(inlined: bool, docs: list, w32: array, top: float, shortest: int | None, longest: int) -> bytes:
+    """The statistics ``W3TermInfo.to_bytes`` packs for a term whose postings are one block."""
+    lo = 0 if shortest is None else length_to_byte(shortest)
+    return _TERM_INFO.pack(inlined, sum(w32), len(docs), lo, length_to_byte(longest), top, docs[0], docs[-1])
+
+
+def _inlined_term_info(docs: list, weights: list, values: list, lens: list, protocol: int) -> bytes:
     """The term table's value for a posting list inlined into it: the bytes of an
     :class:`_InliningTermInfo` after whoosh's ``start_postings``, :func:`_fill_block`,
     ``finish_postings`` and ``to_bytes`` (the byte-identity test of the writer
     compares the two ways), without making the objects: most terms are pairs found
-    in one bulletin, each of which took about 10 µs that way.
-
-    ``lbytes`` are the documents' lengths in ``lens`` as whoosh's length bytes."""
-    w32 = tuple(array("f", weights))  # the block's weights, in single precision
-    top = max(weights)
-    if len(docs) == 1:
-        d = docs[0]
-        lo, hi = (lbytes[d] if lens[d] else 0), lbytes[d]  # a length of 0: no shortest, longest 0
-        kept = (values[0],) if values[0] else ()
-    else:
-        present = [d for d in docs if lens[d]]
-        if present:
-            lo = length_to_byte(min(lens[d] for d in present))
-            hi = length_to_byte(max(lens[d] for d in present))
-        else:
-            lo, hi = 0, length_to_byte(0)
-        kept = tuple(v for v in values if v)
-    info = _TERM_INFO.pack(True, sum(w32), len(docs), lo, hi, top if top > 0 else 0, docs[0], docs[-1])
-    return info + pickle.dumps((tuple(docs), w32, kept), protocol)
+    in one bulletin, each of which took about 10 µs that way."""
+    w32, top, shortest, longest = _block_stats(docs, weights, lens)
+    kept = tuple(v for v in values if v)
+    return _term_stats(True, docs, w32, top, shortest, longest) + pickle.dumps(
+        (tuple(docs), tuple(w32), kept), protocol
+    )
 
 
 def _one_block_term(
@@ -870,11 +872,7 @@ def _one_block_term(
     compares the two ways), without making the objects.  ``fixed``: the format's
     ``fixed_value_size()``."""
     start = pw._at
-    w32 = array("f", weights)
-    top = max(weights)
-    top = top if top > 0 else 0
-    present = [lens[d] for d in docs if lens[d]]
-    shortest, longest = (min(present), max(present)) if present else (None, 0)
+    w32, top, shortest, longest = _block_stats(docs, weights, lens)
     kept = [v for v in values if v]
     # W3PostingsWriter._mini_ids, _mini_weights, _mini_values
     ids = tuple(delta_encode(docs))
@@ -892,25 +890,11 @@ def _one_block_term(
     else:
         mini_values = b"".join(kept)
     data, comp = _block_data((ids, mini_weights, mini_values), protocol, pw._compression)
-    n = len(docs)
-    info = pickle.dumps((n, docs[-1], top, comp, length_to_byte(shortest), length_to_byte(longest)), protocol)
+    info = pickle.dumps((len(docs), docs[-1], top, comp, length_to_byte(shortest), length_to_byte(longest)), protocol)
     size = len(info) + len(data)
     pw._postfile.write(b"".join((WHOOSH3_HEADER_MAGIC, pack_int(-size), info, data)))  # the last block
     pw._at += len(WHOOSH3_HEADER_MAGIC) + _INT_BYTES + size
-    return (
-        _TERM_INFO.pack(
-            False,
-            sum(w32),
-            n,
-            0 if shortest is None else length_to_byte(shortest),
-            length_to_byte(longest),
-            top,
-            docs[0],
-            docs[-1],
-        )
-        + pack_long(start)
-        + pack_int(pw._at - start)
-    )
+    return _term_stats(False, docs, w32, top, shortest, longest) + pack_long(start) + pack_int(pw._at - start)
 
 
 def _add_in_order(tindex, rows: list) -> None:
