@@ -516,6 +516,22 @@ def test_to_dict_is_json_serialisable(s, seed_ids):
     assert doc["date"] == "2022-04-05" and doc["refs"]
 
 
+def test_to_dict_is_asdict_made_jsonable(s):
+    """The written-out to_dict of hits and citations is dataclasses.asdict made
+    JSON-ready: a field added to Hit or Citation but not to its to_dict fails here."""
+    from dataclasses import asdict
+
+    from searcher.models import _jsonable
+
+    hits = [h for q in ("Kết luận 21", "hội nghị", "Nghị quyết") for h in s.search(q, limit=20).hits]
+    assert any(h.refs and h.refs[0].spans for h in hits) and any(h.highlights for h in hits)
+    for h in hits:
+        assert h.to_dict() == _jsonable(asdict(h)) | {"score": round(h.score, 4)}
+        assert list(h.to_dict()) == list(asdict(h))
+        for c in h.refs:
+            assert c.to_dict() == _jsonable(asdict(c)) and list(c.to_dict()) == list(asdict(c))
+
+
 def test_limit(s):
     res = s.search("hội nghị", limit=2)
     assert len(res.hits) == 2 and res.total == 5
