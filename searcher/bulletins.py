@@ -417,6 +417,13 @@ def _similar_words(a: list[str], b: list[str]) -> bool:
     total = len(a) + len(b)
     if 2 * min(len(a), len(b)) / total < NEAR_DUPLICATE_RATIO:
         return False
+    # An upper bound of difflib's quick_ratio, cheaper than building the matcher
+    # (most neighbouring paragraphs are unrelated): no word of ``a`` that ``b``
+    # lacks can be matched, so at most len(a) - missing words match.
+    in_b = set(b)
+    missing = sum(1 for w in a if w not in in_b)
+    if 2 * (len(a) - missing) / total < NEAR_DUPLICATE_RATIO:
+        return False
     matcher = SequenceMatcher(None, a, b, autojunk=False)
     if not (
         matcher.real_quick_ratio() >= NEAR_DUPLICATE_RATIO
