@@ -13,6 +13,7 @@ import lzma
 import os
 import pickle
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -396,3 +397,113 @@ def test_an_unreadable_model_falls_back_to_pyvi_loudly(tmp_path, pyvi_tokenize, 
     assert engine.name == "pyvi"
     assert engine.tokenize(SAMPLE) == pyvi_tokenize(SAMPLE)
     assert not target.exists()
+
+
+# --- the decoder: crfsuite's Viterbi on the model's own weights ---------------------
+
+
+@pytest.fixture(scope="module")
+def engines():
+    """Two native engines on the installed pyvi: one decoding with the model's
+    weights (as tokenize does), one tagging with crfsuite (the reference)."""
+    ours = segmenter._Native(segmenter.pyvi_dir())
+    crfsuite = segmenter._Native(segmenter.pyvi_dir())
+    crfsuite._weights = None
+    crfsuite._cache.clear()
+    return ours, crfsuite
+
+
+def assert_decoded_as_crfsuite(texts: Iterable[str], engines) -> int:
+    ours, crfsuite = engines
+    bad = [t for t in texts if ours.tokenize(t) != crfsuite.tokenize(t)]
+    assert not bad, f"{len(bad)} differ, e.g. {bad[:3]!r}"
+    return len(texts) if isinstance(texts, list) else 0
+
+
+def test_tokenize_decodes_with_the_models_weights():
+    engine = segmenter._get()
+    assert engine.name == "native"
+    assert engine._weights is not None  # else every test above ran crfsuite's tagger only
+    assert engine._weights.labels == ("B_W", "I_W")
+
+
+def test_the_weights_read_are_those_crfsuite_dumps(tmp_path):
+    """Every weight read from the model file equals crfsuite's own dump of it
+    (which prints 6 decimals), and no feature is missing or extra."""
+    engine = segmenter._get()
+    weights = segmenter.read_crf_weights(engine._model)
+    dump = tmp_path / "model.txt"
+    engine._tagger.dump(str(dump))
+    text = dump.read_text(encoding="utf-8")
+    # "  (type) name --> label: weight" lines; a name may hold a newline (pyvi's "\n" token)
+    feature = re.compile(r"^  \((\d)\) (.*?) --> (\S+): (\S+)$", re.MULTILINE | re.DOTALL)
+    dumped_state, dumped_trans = {}, {}
+    for kind, name, label, weight in feature.findall(text[text.index("TRANSITIONS = {") :]):
+        (dumped_trans if kind == "1" else dumped_state)[(name, label)] = float(weight)
+    labels = weights.labels
+    ours_state = {
+        (attr.decode("utf-8"), labels[i]): w for attr, ws in weights.state.items() for i, w in enumerate(ws) if w != 0.0
+    }
+    ours_trans = {(labels[i], labels[j]): w for i, row in enumerate(weights.transition) for j, w in enumerate(row)}
+    assert len(dumped_state) > 10_000 and len(dumped_trans) == 4
+    assert set(ours_state) == set(dumped_state)
+    assert all(abs(ours_state[k] - w) <= 5e-7 for k, w in dumped_state.items())
+    assert all(abs(ours_trans[k] - w) <= 5e-7 for k, w in dumped_trans.items())
+
+
+def test_the_decoder_labels_as_crfsuite_on_the_seed_bulletins(engines):
+    assert assert_decoded_as_crfsuite(seed_texts(), engines) >= 200
+
+
+@pytest.mark.shared
+def test_the_decoder_labels_as_crfsuite_on_a_vntc_sample(engines):
+    sents, paragraphs = vntc_sample()
+    assert_decoded_as_crfsuite(sents, engines)
+    assert_decoded_as_crfsuite(paragraphs, engines)
+
+
+def test_weights_that_tag_unlike_crfsuite_are_refused(pyvi_tokenize):
+    """The load-time check: weights that disagree with crfsuite's tagger are not used."""
+    engine = segmenter._Native(segmenter.pyvi_dir())
+    real = engine._weights
+    flipped = segmenter.CrfWeights(real.labels, {a: w[::-1] for a, w in real.state.items()}, real.transition)
+    with pytest.raises(segmenter.SegmenterLoadError, match="unlike crfsuite"):
+        engine._use_weights(flipped)
+    assert engine._weights is None
+    assert engine.tokenize(SAMPLE) == pyvi_tokenize(SAMPLE)  # tagged by crfsuite instead
+
+
+def test_a_damaged_model_file_is_a_load_error():
+    model = segmenter._get()._model
+    assert segmenter.read_crf_weights(model).state  # the real one reads
+    header = segmenter._HEADER.unpack_from(model, 0)
+    at_features, at_attrrefs = header[7], header[11]
+    bad_src = bytearray(model)
+    bad_src[at_features + 12 + 20 * 5 + 4] ^= 0x7F  # feature 5's source attribute
+    many = bytearray(model)
+    (first_ref,) = segmenter._U32.unpack_from(model, at_attrrefs + 12)
+    many[first_ref : first_ref + 4] = (2**31).to_bytes(4, "little")  # an attribute naming 2**31 features
+    for damaged in [
+        b"",
+        model[:40],
+        model[: len(model) // 2],
+        b"XCRF" + model[4:],
+        model[:8] + b"XXXX" + model[12:],
+        bytes(bad_src),
+        bytes(many),
+    ]:
+        with pytest.raises(segmenter.SegmenterLoadError):
+            segmenter.read_crf_weights(damaged)
+
+
+def test_the_decoder_breaks_ties_as_crfsuite():
+    """crfsuite keeps a path only if it scores strictly more: on equal scores the
+    first label (B_W) wins at every step and at the end."""
+    engine = segmenter._Native(segmenter.pyvi_dir())
+    labels = engine._weights.labels
+    engine._weights = segmenter.CrfWeights(labels, {}, ((0.0, 0.0), (0.0, 0.0)))
+    engine._tri_left = engine._tri_right = ()
+    engine._cache.clear()
+    entries, bigram, trigram = engine._context(engine._findall(SAMPLE))
+    assert len(entries) > 10
+    assert engine._decode(entries, bigram, trigram) == [labels.index("B_W")] * len(entries)
