@@ -175,6 +175,20 @@ def segment(sentence: str) -> tuple[tuple[int, int], ...]:
     cached = _SEGMENT_CACHE.get(sentence)
     if cached is not None:
         return cached
+    from .segmenter import compound_spans
+
+    result = compound_spans(sentence)
+    if result is None:
+        result = _spans_of_tokenized(sentence)
+    if len(_SEGMENT_CACHE) >= _SEGMENT_CACHE_MAX:
+        _SEGMENT_CACHE.clear()
+    _SEGMENT_CACHE[sentence] = result
+    return result
+
+
+def _spans_of_tokenized(sentence: str) -> tuple[tuple[int, int], ...]:
+    """:func:`segment` read from pyvi's output: each ``_``-joined token's syllables
+    found in turn in ``sentence`` (a token not found, as when NFC changed it, is skipped)."""
     spans: list[tuple[int, int]] = []
     cursor = 0
     for tok in _pyvi_tokenize(sentence).split():
@@ -194,11 +208,7 @@ def segment(sentence: str) -> tuple[tuple[int, int], ...]:
         cursor = end
         if len(parts) > 1:
             spans.append((first, end))
-    result = tuple(spans)
-    if len(_SEGMENT_CACHE) >= _SEGMENT_CACHE_MAX:
-        _SEGMENT_CACHE.clear()
-    _SEGMENT_CACHE[sentence] = result
-    return result
+    return tuple(spans)
 
 
 def word_spans(text: str) -> Iterator[tuple[str, int, int]]:

@@ -383,7 +383,8 @@ class _Native:
         if sorted(self._tagger.labels()) != ["B_W", "I_W"]:
             raise SegmenterLoadError(f"unexpected CRF labels {self._tagger.labels()}")
         self._bi, self._tri = _read_word_lists(package / WORDS_FILE)
-        self._findall = re.compile(SYLLABLE_PATTERN, re.UNICODE).findall
+        pattern = re.compile(SYLLABLE_PATTERN, re.UNICODE)
+        self._findall, self._finditer = pattern.findall, pattern.finditer
         from pycrfsuite import ItemSequence
 
         self._sequence: Callable[[list[_Feats]], Any] = ItemSequence
@@ -549,30 +550,57 @@ class _Native:
         out.reverse()
         return out
 
-    def tokenize(self, sentence: str) -> str:
-        toks: list[str] = self._findall(unicodedata.normalize("NFC", sentence))
-        if not toks:
-            return sentence
+    def _glued(self, toks: list[str]) -> list[bool]:
+        """Whether each syllable is joined to the one before it (the first never is)."""
         entries, bigram, trigram = self._context(toks)
         if self._weights is not None:
-            joined = [label == self._i_w for label in self._decode(entries, bigram, trigram)]
+            i_w = self._i_w
+            labels = [label == i_w for label in self._decode(entries, bigram, trigram)]
         else:
             seq = self._sequence(self._items(entries, bigram, trigram))
             with self._lock:
-                joined = [label == "I_W" for label in self._tagger.tag(seq)]
-        out = [toks[0]]
+                labels = [label == "I_W" for label in self._tagger.tag(seq)]
+        glued = [False]
         prev = entries[0]
         for i in range(1, len(toks)):
             cur = entries[i]
             # pyvi: I_W, neither syllable punctuation nor starting with a digit,
             # and not a capitalised syllable glued after a lower-case one.
-            if joined[i] and cur[6] and prev[6] and (prev[7] or not cur[7]):
-                out.append("_")
-            else:
-                out.append(" ")
-            out.append(toks[i])
+            glued.append(labels[i] and cur[6] and prev[6] and (prev[7] or not cur[7]))
             prev = cur
+        return glued
+
+    def tokenize(self, sentence: str) -> str:
+        toks: list[str] = self._findall(unicodedata.normalize("NFC", sentence))
+        if not toks:
+            return sentence
+        out = [toks[0]]
+        for tok, glued in zip(toks[1:], self._glued(toks)[1:]):
+            out.append("_" if glued else " ")
+            out.append(tok)
         return "".join(out)
+
+    def compound_spans(self, sentence: str) -> tuple[tuple[int, int], ...] | None:
+        """``(start, end)`` in ``sentence`` of each word of two or more syllables, or
+        None if the sentence is not plain: not NFC, or holding ``_`` or a newline
+        (which :func:`tokenize`'s output cannot be mapped back to this way)."""
+        if "_" in sentence or "\n" in sentence or not unicodedata.is_normalized("NFC", sentence):
+            return None
+        matches = list(self._finditer(sentence))
+        if not matches:
+            return ()
+        spans = []
+        start = -1
+        for i, glued in enumerate(self._glued([m.group() for m in matches])):
+            if glued:
+                if start < 0:
+                    start = matches[i - 1].start()
+            elif start >= 0:
+                spans.append((start, matches[i - 1].end()))
+                start = -1
+        if start >= 0:
+            spans.append((start, matches[-1].end()))
+        return tuple(spans)
 
 
 class _Pyvi:
@@ -589,6 +617,9 @@ class _Pyvi:
     def tokenize(self, sentence: str) -> str:
         with self._lock:
             return self._tokenize(sentence)
+
+    def compound_spans(self, sentence: str) -> tuple[tuple[int, int], ...] | None:
+        return None  # read from tokenize's output instead
 
 
 _engine: _Native | _Pyvi | None = None
@@ -628,6 +659,14 @@ def tokenize(sentence: str) -> str:
     as pyvi does; a sentence without any token is returned unchanged.
     """
     return _get().tokenize(sentence)
+
+
+def compound_spans(sentence: str) -> tuple[tuple[int, int], ...] | None:
+    """``(start, end)`` offsets in ``sentence`` of the words of two or more syllables
+    that :func:`tokenize` finds, straight from the syllables' positions; None when
+    they must be read from :func:`tokenize`'s output instead (a sentence that is
+    not NFC or holds ``_`` or a newline, or the pyvi fallback)."""
+    return _get().compound_spans(sentence)
 
 
 def backend() -> str:

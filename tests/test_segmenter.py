@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -507,3 +508,45 @@ def test_the_decoder_breaks_ties_as_crfsuite():
     entries, bigram, trigram = engine._context(engine._findall(SAMPLE))
     assert len(entries) > 10
     assert engine._decode(entries, bigram, trigram) == [labels.index("B_W")] * len(entries)
+
+
+# --- compound spans: words read from the syllables' positions ----------------------
+
+
+def assert_spans_as_read_from_tokenize(texts: Iterable[str]) -> tuple[int, int]:
+    """compound_spans equals the spans read back from tokenize's output, where it gives any."""
+    from searcher.analysis import _spans_of_tokenized
+
+    bad, plain, n = [], 0, 0
+    for text in texts:
+        n += 1
+        spans = segmenter.compound_spans(text)
+        if spans is None:
+            continue
+        plain += 1
+        if spans != _spans_of_tokenized(text):
+            bad.append(text)
+    assert not bad, f"{len(bad)} of {plain} differ, e.g. {bad[:3]!r}"
+    return plain, n
+
+
+def test_compound_spans_on_the_seed_bulletins():
+    plain, n = assert_spans_as_read_from_tokenize(s for t in seed_texts() for s, _ in sentences(t))
+    assert plain > 0.95 * n > 100
+
+
+@pytest.mark.shared
+def test_compound_spans_on_a_vntc_sample():
+    sents, paragraphs = vntc_sample()
+    plain, n = assert_spans_as_read_from_tokenize(sents)
+    assert plain > 0.99 * n
+    assert_spans_as_read_from_tokenize(paragraphs)
+
+
+def test_compound_spans_on_edge_cases_and_random_strings():
+    texts = [*EDGE_CASES, *random_texts(3000, seed=12)]
+    plain, n = assert_spans_as_read_from_tokenize(texts)
+    assert 0 < plain < n  # some hold "_" or "\n", or are not NFC: read from tokenize instead
+    assert segmenter.compound_spans("Ban Tổ chức Trung ương") == ((4, 11), (12, 22))
+    for text in ["Ban Tổ_chức", "Ban\nTổ chức", unicodedata.normalize("NFD", "Ban Tổ chức")]:
+        assert segmenter.compound_spans(text) is None
