@@ -175,15 +175,19 @@ def segment(sentence: str) -> tuple[tuple[int, int], ...]:
     cached = _SEGMENT_CACHE.get(sentence)
     if cached is not None:
         return cached
-    from .segmenter import compound_spans
-
-    result = compound_spans(sentence)
-    if result is None:
-        result = _spans_of_tokenized(sentence)
+    result = _segment_sentence(sentence)
     if len(_SEGMENT_CACHE) >= _SEGMENT_CACHE_MAX:
         _SEGMENT_CACHE.clear()
     _SEGMENT_CACHE[sentence] = result
     return result
+
+
+def _segment_sentence(sentence: str) -> tuple[tuple[int, int], ...]:
+    """:func:`segment`, uncached: the segmenter's own spans, else read from its output."""
+    from .segmenter import compound_spans
+
+    spans = compound_spans(sentence)
+    return spans if spans is not None else _spans_of_tokenized(sentence)
 
 
 def _spans_of_tokenized(sentence: str) -> tuple[tuple[int, int], ...]:

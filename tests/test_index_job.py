@@ -1,7 +1,7 @@
 """The index job: incremental, atomic, exclusive, safe beside live searchers, parallel.
 
 Real whoosh indexes, real pyvi, real processes and real signals; no mocks.  The
-only instrumentation is a counting wrapper around ``analysis._pyvi_tokenize``
+only instrumentation is a counting wrapper around ``analysis._segment_sentence``
 (the real pyvi still runs) to prove that unchanged documents are not analysed
 again.
 
@@ -307,13 +307,13 @@ def test_only_added_and_changed_documents_are_analysed(tmp_path, jsonl_corpus, r
     write_records(jsonl_corpus, edited)
 
     seen: list[str] = []
-    real = analysis._pyvi_tokenize
+    real = analysis._segment_sentence
 
-    def counting(sentence: str) -> str:
+    def counting(sentence: str) -> tuple:
         seen.append(sentence)
         return real(sentence)
 
-    monkeypatch.setattr(analysis, "_pyvi_tokenize", counting)
+    monkeypatch.setattr(analysis, "_segment_sentence", counting)
     analysis._SEGMENT_CACHE.clear()
     rep = update_index(jsonl_corpus, index, procs=1)
 
