@@ -3,7 +3,8 @@
 Real whoosh indexes, real pyvi, real processes and real signals; no mocks.  The
 only instrumentation is a counting wrapper around ``analysis._segment_sentence``
 (the real pyvi still runs) to prove that unchanged documents are not analysed
-again.
+again, and a count of the items the scan has yielded when workers are forked
+(the real scan and workers run) to show that a full build starts them early.
 
 Corpora are small: the five seed bulletins, and short JSON-line records made
 from their paragraphs (or from VNTC articles when ``../shared`` exists, for the
@@ -641,6 +642,75 @@ def test_a_parallel_build_indexes_what_a_serial_build_does(tmp_path):
             assert full_p == full_s and full_p, q
         for r in recs[::9]:
             assert p.get(r["id"]).body == s.get(r["id"]).body
+
+
+class _ScanWatch:
+    """Counts the items the job's corpus scan has yielded, and how many it had
+    when each worker pool was forked (spies: the real scan and pool run)."""
+
+    def __init__(self, monkeypatch, stop_after: int | None = None):
+        from searcher import indexer
+
+        self.yielded, self.at_fork = 0, []
+        real_scan, real_pool = indexer.scan, indexer._Pool.__init__
+        watch = self
+
+        def scan(*args, **kwargs):
+            for item in real_scan(*args, **kwargs):
+                watch.yielded += 1
+                if stop_after is not None and watch.yielded > stop_after:
+                    raise KeyboardInterrupt  # as Ctrl-C while the corpus is read
+                yield item
+
+        def pool(self, *args, **kwargs):
+            watch.at_fork.append(watch.yielded)
+            real_pool(self, *args, **kwargs)
+
+        monkeypatch.setattr(indexer, "scan", scan)
+        monkeypatch.setattr(indexer._Pool, "__init__", pool)
+
+
+@pytest.mark.slow
+def test_a_full_build_starts_its_workers_while_reading_the_corpus(tmp_path, monkeypatch):
+    """Past PARALLEL_THRESHOLD documents the workers start before the corpus is
+    read to its end, and the index is what a serial build makes."""
+    n = PARALLEL_THRESHOLD + 90
+    corpus = tmp_path / "corpus"
+    recs = seed_records(n)
+    write_records(corpus, recs)
+    ser = update_index(corpus, tmp_path / "ser", procs=1)
+    watch = _ScanWatch(monkeypatch)
+    calls: list[tuple[int, int]] = []
+    par = update_index(corpus, tmp_path / "par", procs=2, progress=lambda d, t, b: calls.append((d, t)))
+    assert watch.at_fork == [PARALLEL_THRESHOLD] and watch.yielded == n  # forked a third of the way in
+    assert par.documents == ser.documents == n and par.added == n
+    assert calls[-1] == (n, n)
+    gen = tmp_path / "par" / live(tmp_path / "par")
+    sizes = segment_sizes(gen)
+    assert len(sizes) == 2 and sum(sizes) == n, sizes
+    assert generations(tmp_path / "par") == [live(tmp_path / "par")]
+    assert vocab.load(gen) == vocab.load(tmp_path / "ser" / live(tmp_path / "ser"))
+    with Searcher(tmp_path / "par") as p, Searcher(tmp_path / "ser") as s:
+        for q in ("công tác cán bộ", "Đảng viên", "ket luan 21"):  # every hit (ties cut at 100 may differ)
+            full_p = {(h.id, round(h.score, 6)) for h in p.search(q, limit=n).hits}
+            assert full_p == {(h.id, round(h.score, 6)) for h in s.search(q, limit=n).hits} and full_p, q
+
+
+@pytest.mark.slow
+def test_a_full_build_interrupted_after_its_workers_started_leaves_nothing(tmp_path, monkeypatch):
+    import multiprocessing
+
+    corpus = tmp_path / "corpus"
+    write_records(corpus, seed_records(PARALLEL_THRESHOLD + 90))
+    index = tmp_path / "index"
+    watch = _ScanWatch(monkeypatch, stop_after=PARALLEL_THRESHOLD + 40)
+    with pytest.raises(KeyboardInterrupt):
+        update_index(corpus, index, procs=2)
+    assert watch.at_fork == [PARALLEL_THRESHOLD]  # the workers had started
+    assert not multiprocessing.active_children()
+    assert not (index / "CURRENT").exists() and generations(index) == []
+    monkeypatch.undo()
+    assert update_index(corpus, index, procs=2).added == PARALLEL_THRESHOLD + 90
 
 
 def test_forked_workers_call_no_sqlite_and_the_job_writes_their_sidecars(tmp_path, monkeypatch):
