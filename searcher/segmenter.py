@@ -208,18 +208,26 @@ def pyvi_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def _read_word_lists(path: Path) -> tuple[frozenset[str], frozenset[str]]:
-    """pyvi's bi-/tri-gram sets: ``words.txt`` lines of two / three space-separated parts."""
-    bi: set[str] = set()
-    tri: set[str] = set()
+_Bigrams = dict[str, frozenset[str]]
+_Trigrams = dict[tuple[str, str], frozenset[str]]
+
+
+def _read_word_lists(path: Path) -> tuple[_Bigrams, _Trigrams]:
+    """pyvi's bi-/tri-gram sets (``words.txt`` lines of two / three space-separated
+    parts), keyed by their first part(s): ``bi["a"]`` holds each ``b`` of a line
+    "a b", ``tri[("a", "b")]`` each ``c`` of "a b c".  A syllable holds no space,
+    so "a b" is a line exactly when ``b in bi.get(a, ())``: no string is built per
+    look-up."""
+    bi: dict[str, set[str]] = {}
+    tri: dict[tuple[str, str], set[str]] = {}
     # ViTokenizer reads with codecs.open(..., 'r', 'utf-8'): no newline translation.
     for token in path.read_bytes().decode("utf-8").split("\n"):
-        n = len(token.split(" "))
-        if n == 2:
-            bi.add(token)
-        elif n == 3:
-            tri.add(token)
-    return frozenset(bi), frozenset(tri)
+        parts = token.split(" ")
+        if len(parts) == 2:
+            bi.setdefault(parts[0], set()).add(parts[1])
+        elif len(parts) == 3:
+            tri.setdefault((parts[0], parts[1]), set()).add(parts[2])
+    return {k: frozenset(v) for k, v in bi.items()}, {k: frozenset(v) for k, v in tri.items()}
 
 
 def _open_tagger(model: bytes) -> Any:
@@ -346,6 +354,7 @@ _Entry = tuple[
     str, _Feats, _Feats, _Feats, _Feats, _Feats, bool, bool, tuple[float, ...], _Weights, _Weights, _Weights, _Weights
 ]
 _CACHE_MAX = 300_000
+_NO_WORDS: frozenset[str] = frozenset()
 _NONE: _Feats = ()
 _BI_LEFT = (b"-1:word.bi_gram()",)
 _TRI_LEFT = (b"-2:word.tri_gram()",)
@@ -470,11 +479,11 @@ class _Native:
         cache = self._cache
         entries = [cache.get(t) or self._entry(t) for t in toks]
         lows = [e[0] for e in entries]
-        bi, tri = self._bi, self._tri
+        bi, tri, none = self._bi.get, self._tri.get, _NO_WORDS
         # pyvi looks up ' '.join(words).lower(); that equals the join of the
         # lower-cased words, since a space ends every case-mapping context (final sigma).
-        bigram = [a + " " + b in bi for a, b in pairwise(lows)]
-        trigram = [a + " " + b + " " + c in tri for a, b, c in zip(lows, lows[1:], lows[2:])]
+        bigram = [b in bi(a, none) for a, b in pairwise(lows)]
+        trigram = [c in tri((a, b), none) for a, b, c in zip(lows, lows[1:], lows[2:])]
         return entries, bigram, trigram
 
     @staticmethod
@@ -550,54 +559,56 @@ class _Native:
         out.reverse()
         return out
 
-    def _glued(self, toks: list[str]) -> list[bool]:
-        """Whether each syllable is joined to the one before it (the first never is)."""
-        entries, bigram, trigram = self._context(toks)
+    def _labelled_i_w(self, entries: list[_Entry], bigram: list[bool], trigram: list[bool]) -> list:
+        """Per syllable, a true value where its label is I_W (inside a word)."""
         if self._weights is not None:
-            i_w = self._i_w
-            labels = [label == i_w for label in self._decode(entries, bigram, trigram)]
-        else:
-            seq = self._sequence(self._items(entries, bigram, trigram))
-            with self._lock:
-                labels = [label == "I_W" for label in self._tagger.tag(seq)]
-        glued = [False]
-        prev = entries[0]
-        for i in range(1, len(toks)):
-            cur = entries[i]
-            # pyvi: I_W, neither syllable punctuation nor starting with a digit,
-            # and not a capitalised syllable glued after a lower-case one.
-            glued.append(labels[i] and cur[6] and prev[6] and (prev[7] or not cur[7]))
-            prev = cur
-        return glued
+            labels = self._decode(entries, bigram, trigram)
+            return labels if self._i_w == 1 else [label == self._i_w for label in labels]
+        seq = self._sequence(self._items(entries, bigram, trigram))
+        with self._lock:
+            return [label == "I_W" for label in self._tagger.tag(seq)]
 
     def tokenize(self, sentence: str) -> str:
         toks: list[str] = self._findall(unicodedata.normalize("NFC", sentence))
         if not toks:
             return sentence
+        entries, bigram, trigram = self._context(toks)
+        inside = self._labelled_i_w(entries, bigram, trigram)
         out = [toks[0]]
-        for tok, glued in zip(toks[1:], self._glued(toks)[1:]):
-            out.append("_" if glued else " ")
-            out.append(tok)
+        prev = entries[0]
+        for i in range(1, len(toks)):
+            cur = entries[i]
+            # pyvi: I_W, neither syllable punctuation nor starting with a digit,
+            # and not a capitalised syllable glued after a lower-case one.
+            out.append("_" if inside[i] and cur[6] and prev[6] and (prev[7] or not cur[7]) else " ")
+            out.append(toks[i])
+            prev = cur
         return "".join(out)
 
     def compound_spans(self, sentence: str) -> tuple[tuple[int, int], ...] | None:
         """``(start, end)`` in ``sentence`` of each word of two or more syllables, or
         None if the sentence is not plain: not NFC, or holding ``_`` or a newline
-        (which :func:`tokenize`'s output cannot be mapped back to this way)."""
+        (which :func:`tokenize`'s output cannot be mapped back to this way).
+        The words are those :meth:`tokenize` joins with ``_`` (the same test)."""
         if "_" in sentence or "\n" in sentence or not unicodedata.is_normalized("NFC", sentence):
             return None
         matches = list(self._finditer(sentence))
         if not matches:
             return ()
+        entries, bigram, trigram = self._context([m.group() for m in matches])
+        inside = self._labelled_i_w(entries, bigram, trigram)
         spans = []
         start = -1
-        for i, glued in enumerate(self._glued([m.group() for m in matches])):
-            if glued:
+        prev = entries[0]
+        for i in range(1, len(matches)):
+            cur = entries[i]
+            if inside[i] and cur[6] and prev[6] and (prev[7] or not cur[7]):
                 if start < 0:
                     start = matches[i - 1].start()
             elif start >= 0:
                 spans.append((start, matches[i - 1].end()))
                 start = -1
+            prev = cur
         if start >= 0:
             spans.append((start, matches[-1].end()))
         return tuple(spans)
