@@ -834,7 +834,7 @@ _TERM_INFO = W3TermInfo._struct
 
 
 def _block_stats(docs: list, weights: list, lens: list) -> tuple[array, float, int | None, int]:
-    """What whoosh's postings writer keeps of a block of postings (:func:`_fill_block`):
+    """What whoosh's postings writer keeps of a block of postings as ``add_posting`` adds them:
     the weights in single precision, the greatest weight (0 unless positive), and the
     shortest and longest non-zero field length of its documents (None and 0 if none)."""
     top = max(weights)
@@ -930,19 +930,5 @@ def _fill_block(pw, docs: list, weights: list, values: list, lens: list) -> None
     """Put postings into the postings writer's buffered block, as that many
     ``add_posting`` calls would (ids, weights, non-empty values, block statistics)."""
     pw._ids = array("I", docs)
-    pw._weights = array("f", weights)
-    if len(docs) == 1:  # most terms (rare pairs above all): the same, said shortly
-        v, top, n = values[0], weights[0], lens[docs[0]]
-        pw._values = [v] if v else []
-        pw._maxweight = top if top > 0 else 0
-        pw._minlength, pw._maxlength = (n, n) if n else (None, 0)
-        return
+    pw._weights, pw._maxweight, pw._minlength, pw._maxlength = _block_stats(docs, weights, lens)
     pw._values = [v for v in values if v]
-    top = max(weights)
-    pw._maxweight = top if top > 0 else 0
-    ls = [lens[d] for d in docs]
-    ls = [x for x in ls if x]
-    if ls:
-        pw._minlength, pw._maxlength = min(ls), max(ls)
-    else:
-        pw._minlength, pw._maxlength = None, 0
