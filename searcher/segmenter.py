@@ -568,47 +568,52 @@ class _Native:
         with self._lock:
             return [label == "I_W" for label in self._tagger.tag(seq)]
 
+    @staticmethod
+    def _glued(entries: list[_Entry], inside: list) -> list[bool]:
+        """Whether each syllable is joined to the one before it (the first never is):
+        pyvi's rule, I_W, neither syllable punctuation nor starting with a digit, and
+        not a capitalised syllable glued after a lower-case one."""
+        glued = [False]
+        prev = entries[0]
+        for i in range(1, len(entries)):
+            cur = entries[i]
+            glued.append(bool(inside[i] and cur[6] and prev[6] and (prev[7] or not cur[7])))
+            prev = cur
+        return glued
+
     def tokenize(self, sentence: str) -> str:
         toks: list[str] = self._findall(unicodedata.normalize("NFC", sentence))
         if not toks:
             return sentence
         entries, bigram, trigram = self._context(toks)
-        inside = self._labelled_i_w(entries, bigram, trigram)
+        glued = self._glued(entries, self._labelled_i_w(entries, bigram, trigram))
         out = [toks[0]]
-        prev = entries[0]
-        for i in range(1, len(toks)):
-            cur = entries[i]
-            # pyvi: I_W, neither syllable punctuation nor starting with a digit,
-            # and not a capitalised syllable glued after a lower-case one.
-            out.append("_" if inside[i] and cur[6] and prev[6] and (prev[7] or not cur[7]) else " ")
-            out.append(toks[i])
-            prev = cur
+        for tok, g in zip(toks[1:], glued[1:]):
+            out.append("_" if g else " ")
+            out.append(tok)
         return "".join(out)
 
     def compound_spans(self, sentence: str) -> tuple[tuple[int, int], ...] | None:
         """``(start, end)`` in ``sentence`` of each word of two or more syllables, or
         None if the sentence is not plain: not NFC, or holding ``_`` or a newline
         (which :func:`tokenize`'s output cannot be mapped back to this way).
-        The words are those :meth:`tokenize` joins with ``_`` (the same test)."""
+        The words are those :meth:`tokenize` joins with ``_``."""
         if "_" in sentence or "\n" in sentence or not unicodedata.is_normalized("NFC", sentence):
             return None
         matches = list(self._finditer(sentence))
         if not matches:
             return ()
         entries, bigram, trigram = self._context([m.group() for m in matches])
-        inside = self._labelled_i_w(entries, bigram, trigram)
+        glued = self._glued(entries, self._labelled_i_w(entries, bigram, trigram))
         spans = []
         start = -1
-        prev = entries[0]
         for i in range(1, len(matches)):
-            cur = entries[i]
-            if inside[i] and cur[6] and prev[6] and (prev[7] or not cur[7]):
+            if glued[i]:
                 if start < 0:
                     start = matches[i - 1].start()
             elif start >= 0:
                 spans.append((start, matches[i - 1].end()))
                 start = -1
-            prev = cur
         if start >= 0:
             spans.append((start, matches[-1].end()))
         return tuple(spans)
