@@ -69,6 +69,12 @@ class BadDocument(BantinError):
         self.reason = reason
 
 
+class DamagedFileError(Exception):
+    """A file of bantin's own format in an index (not whoosh's, not SQLite) is not
+    what it should be: cut short, or with parts that disagree.  Listed in
+    :data:`DAMAGE`, so it becomes :class:`IndexCorruptError`."""
+
+
 def _whoosh_damage() -> tuple[type[BaseException], ...]:
     from whoosh.index import IndexError as WhooshIndexError
 
@@ -86,6 +92,7 @@ DAMAGE: tuple[type[BaseException], ...] = (
     sqlite3.DatabaseError,
     UnicodeDecodeError,
     OSError,
+    DamagedFileError,
 )
 
 
