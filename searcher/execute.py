@@ -50,7 +50,10 @@ from whoosh import query as wq
 from whoosh import scoring
 from whoosh.util.numeric import byte_to_length
 
+from .errors import DamagedFileError
 from .navigation import Columns
+from .pair_postings import FIELD as PAIR_FIELD
+from .pair_postings import PairPostings
 from .sidecar import Sidecar
 
 _STATS_CACHE = 100_000  # (field, term) -> (idf, average length) kept per opened index
@@ -528,9 +531,29 @@ class _Leaf:
             raise sqlite3.DatabaseError(
                 f"sidecar of {segment.segment_id()} has {self.sidecar.documents} documents, segment {self.n}"
             )
+        # the segment's pair_fold postings, when they are not whoosh's (searcher.pair_postings)
+        self.pairs = PairPostings.open(folder, segment) if segment is not None else None
+        if self.pairs is not None and self.pairs.documents != self.n:
+            documents = self.pairs.documents
+            self.close()
+            raise DamagedFileError(
+                f"pair postings of {segment.segment_id()} have {documents} documents, segment {self.n}"
+            )
         self.columns = Columns(self.reader, self.n)
         self.scratch = _Scratch(self.n)
         self._length_codes: dict[str, np.ndarray | None] = {}
+        self._lengths: dict[str, np.ndarray] = {}
+
+    def lengths(self, field: str) -> np.ndarray:
+        """Each document's length of ``field`` as BM25F reads it: the sidecar's, or
+        whoosh's (a segment without a sidecar whose pairs are in their own file)."""
+        if self.sidecar is not None:
+            return self.sidecar.lengths(field)
+        found = self._lengths.get(field)
+        if found is None:
+            dfl = self.reader.doc_field_length
+            found = self._lengths[field] = np.array([dfl(d, field, 1) or 0 for d in range(self.n)], dtype=np.float64)
+        return found
 
     def length_codes(self, field: str) -> np.ndarray | None:
         """Each document's length of ``field`` as its whoosh byte (an index into
@@ -540,7 +563,7 @@ class _Leaf:
             return self._length_codes[field]
         except KeyError:
             pass
-        lengths = self.sidecar.lengths(field)
+        lengths = self.lengths(field)
         codes = np.searchsorted(_LENGTHS, lengths)
         np.minimum(codes, 255, out=codes)
         ok = np.array_equal(_LENGTHS[codes], lengths)
@@ -550,6 +573,25 @@ class _Leaf:
     def close(self) -> None:
         if self.sidecar is not None:
             self.sidecar.close()
+        if self.pairs is not None:
+            self.pairs.close()
+
+
+class _Frequencies:
+    """What a whoosh weighting model asks of a searcher for a term's idf, answered
+    by the executor (whose document frequencies count the pair postings kept apart)."""
+
+    def __init__(self, executor: QueryExecutor):
+        self._executor = executor
+
+    def get_parent(self) -> _Frequencies:
+        return self
+
+    def doc_frequency(self, fieldname: str, text) -> int:
+        return self._executor.doc_frequency(fieldname, text)
+
+    def doc_count_all(self) -> int:
+        return self._executor.searcher.doc_count_all()
 
 
 class QueryExecutor:
@@ -574,6 +616,24 @@ class QueryExecutor:
     def close(self) -> None:
         for leaf in self.leaves:
             leaf.close()
+
+    def doc_frequency(self, fieldname: str, text) -> int:
+        """How many bulletins hold the term (deleted ones until their segment is
+        merged, as whoosh counts): whoosh's answer, or the pair postings' for
+        ``pair_fold`` in segments that keep them apart."""
+        schema = self.searcher.schema
+        if fieldname not in schema:
+            return 0
+        try:
+            btext = schema[fieldname].to_bytes(text)
+        except ValueError:
+            return 0
+        if fieldname != PAIR_FIELD:
+            return self.searcher.doc_frequency(fieldname, btext)
+        return sum(
+            leaf.pairs.doc_frequency(btext) if leaf.pairs is not None else leaf.reader.doc_frequency(fieldname, btext)
+            for leaf in self.leaves
+        )
 
     def pair_count(self, pair: str) -> int:
         """How many bulletins hold the accented ``pair`` (deleted ones until their
@@ -751,7 +811,7 @@ class QueryExecutor:
             if df is None:
                 if len(self._df) >= _STATS_CACHE:
                     self._df.clear()
-                df = self._df[key] = self._doc_frequency(q.fieldname, q.text)
+                df = self._df[key] = self.doc_frequency(q.fieldname, q.text)
             return df
         if kind is wq.Or:
             return sum(self._estimate(sub) for sub in q.subqueries)
@@ -765,16 +825,6 @@ class QueryExecutor:
         """:meth:`_estimate` scaled to ``leaf``'s share of the index's documents."""
         total = self._doc_count or 1
         return self._estimate(q) * leaf.n / total
-
-    def _doc_frequency(self, fieldname: str, text) -> int:
-        schema = self.searcher.schema
-        if fieldname not in schema:
-            return 0
-        try:
-            btext = schema[fieldname].to_bytes(text)
-        except ValueError:
-            return 0
-        return self.searcher.doc_frequency(fieldname, btext)
 
     def _term(self, q: wq.Term, leaf: _Leaf, within: np.ndarray | None = None) -> _Hits:
         """The documents and scores of one term in ``leaf``: its whole postings, or
@@ -801,6 +851,15 @@ class QueryExecutor:
                 docs = within[i]
                 _, scores = self._score(q.fieldname, btext, leaf, (docs, tf[i].astype(np.float64)))
                 return _Hits(docs, scores * q.boost if q.boost != 1.0 else scores)
+            if q.fieldname == PAIR_FIELD and leaf.pairs is not None:  # not whoosh's: all here
+                if not (self.bm25f and field.scorable):
+                    raise ValueError(f"{PAIR_FIELD} postings kept apart are scored by BM25F only")
+                found = leaf.pairs.postings(btext)
+                if found is None:
+                    return _EMPTY
+                scored = self._keep(key, *self._score(q.fieldname, btext, leaf, found))
+                docs, scores = scored
+                return _Hits(docs, scores * q.boost if q.boost != 1.0 else scores)
             side = leaf.sidecar
             found = None
             if side is not None and self.bm25f and q.fieldname in side.fields:
@@ -822,16 +881,21 @@ class QueryExecutor:
         counts = self._dense_counts.recall(key)
         if counts is not _MISSING:
             return counts
+        apart = q.fieldname == PAIR_FIELD and leaf.pairs is not None
         side = leaf.sidecar
         if (
-            side is None
+            not (apart or (side is not None and q.fieldname in side.fields))
             or not self.bm25f
             or not scorable
-            or q.fieldname not in side.fields
             or self._share(q, leaf) * COUNTS_SHARE < leaf.n
         ):
             return None
-        found = side.postings(q.fieldname, key[2])
+        if apart:
+            assert leaf.pairs is not None
+            found = leaf.pairs.postings(key[2])
+        else:
+            assert side is not None
+            found = side.postings(q.fieldname, key[2])
         counts = None if found is None else dense_counts(found[0], found[1], leaf.n)
         if _counts_bytes(counts) > _COUNTS_CACHE_BYTES:
             counts = None  # a segment too large for the budget: its postings, as for rare terms
@@ -855,7 +919,6 @@ class QueryExecutor:
 
     def _score(self, fieldname: str, btext: bytes, leaf: _Leaf, found) -> tuple[np.ndarray, np.ndarray]:
         """BM25F scores of one term's postings in one segment (boost 1)."""
-        side = leaf.sidecar
         docs, weights = found
         idf, avgfl = self._term_stats(fieldname, btext)
         b, k1 = self._bm25_params(fieldname)
@@ -864,7 +927,7 @@ class QueryExecutor:
         tf = weights  # the sidecar's fresh float64 array: scored in place
         codes = leaf.length_codes(fieldname)
         if codes is None:
-            den = side.lengths(fieldname)[docs]
+            den = leaf.lengths(fieldname)[docs]
             den *= b
             den /= avgfl
             den += 1 - b
@@ -889,7 +952,12 @@ class QueryExecutor:
             if len(self._stats) >= _STATS_CACHE:
                 self._stats.clear()  # a long-lived searcher meets an unbounded stream of terms
             s = self.searcher
-            stats = self._stats[key] = (s.idf(fieldname, btext), s.avg_field_length(fieldname) or 1)
+            idf = (
+                s.idf(fieldname, btext)
+                if fieldname != PAIR_FIELD
+                else self.weighting.idf(_Frequencies(self), fieldname, btext)
+            )
+            stats = self._stats[key] = (idf, s.avg_field_length(fieldname) or 1)
         return stats
 
     def _bm25_params(self, fieldname: str) -> tuple[float, float]:

@@ -28,8 +28,9 @@ from .analysis import (
 # lengths, no sidecar); ``syl`` and ``title`` keep positions, not character offsets.
 # 2026.11.6: no ``pair`` field; the scoring sidecar counts the accented pairs.
 # 2026.11.7: each bulletin stores its body's layout (distinct syllables, their order,
-# sentence ends), so snippets and passages read no whole body.)
-ANALYSIS_VERSION = "2026.11.7"
+# sentence ends), so snippets and passages read no whole body.
+# 2026.11.8: ``pair_fold``'s postings in a file beside each segment, not in whoosh.)
+ANALYSIS_VERSION = "2026.11.8"
 
 # Dates the archive can be filtered and sorted by: from the header, the byline
 # or the record.  A date read from the running text is shown, not trusted.
@@ -76,7 +77,10 @@ def build_schema() -> Schema:
     * ``syl`` / ``title``: canonical syllables, diacritics kept: exact matches, phrases.
     * ``fold`` / ``title_fold``: syllables without diacritics: "ket luan 21".
     * ``pair_fold``: adjacent syllable pairs without diacritics: adjacency counts, as
-      cheap terms.
+      cheap terms.  whoosh keeps the field's lengths (BM25F), but its postings are
+      kept apart, in a file of flat arrays beside each segment
+      (:mod:`searcher.pair_postings`): nine in ten of the index's terms, which
+      whoosh's per-term format made a quarter of the build and half the index.
     * no field for the same pairs with their diacritics: the typo reader's bigram
       counts (:mod:`searcher.corrections`) are kept beside each segment, in its
       scoring sidecar (:class:`searcher.sidecar.PairCounts`).  As a whoosh field,

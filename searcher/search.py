@@ -142,10 +142,11 @@ class _Open:
 
     def pair_count(self, field: str, pair: str) -> int:
         """Bulletins holding two syllables side by side (the typo reader's counts):
-        ``pair`` as written, counted in the scoring sidecars; ``pair_fold`` from whoosh."""
+        ``pair`` as written, counted in the scoring sidecars; ``pair_fold`` from its
+        postings (each segment's pair postings file)."""
         if field == "pair":
             return self.executor.pair_count(pair)
-        return self.searcher.doc_frequency(field, pair)
+        return self.executor.doc_frequency(field, pair)
 
     def close(self) -> None:
         self.executor.close()
@@ -470,7 +471,7 @@ class Searcher:
         res = ev.ranked(m, max(p.offset + p.limit, RERANK_DEPTH))
         s = stored.searcher
         n = s.doc_count_all()
-        weights = {t: idf(n, s.doc_frequency(plan.best_field, t)) for t in plan.best_terms}
+        weights = {t: idf(n, ev.doc_frequency(plan.best_field, t)) for t in plan.best_terms}
         triples = {g: sum(weights.get(t, 0.0) for t in g) for g in plan.best_triples}
         head = list(zip(res.docnums, res.scores))[:RERANK_DEPTH]
         cands = [Candidate(d, sc, stored[d].get("body") or "", stored_layout(stored[d])) for d, sc in head]

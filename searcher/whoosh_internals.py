@@ -49,8 +49,17 @@ Writers
       not make it smaller (whoosh means to, for blocks under 20 bytes, but its
       check is overwritten on the next line); the block says so, as whoosh's do.
 
+    * the pool keeps terms as text where they come as text (the analysis made,
+      and hashed, them already) and writes them as UTF-8, in the same order.
+
     With ``inline_postings=0`` and ``pickle_protocol=2`` its segment files are
     byte-identical to :class:`TeeWriter`'s (``tests/test_writer.py`` checks).
+
+Both writers keep the ``pair_fold`` postings out of whoosh (``pairs_apart``,
+the default): they write them to the segment's pair postings file
+(:mod:`searcher.pair_postings`), and a merge reads them back from the merged
+segments' files, renumbered as whoosh renumbers their documents.  whoosh still
+records the field's lengths.
 
 Functions
 ---------
@@ -100,6 +109,9 @@ from whoosh.util.numlists import delta_encode
 from whoosh.writing import SegmentWriter
 
 from .analysis import Analysed
+from .pair_postings import FIELD as PAIR_FIELD
+from .pair_postings import PairArrays, PairPostings, pairs_path
+from .pair_postings import write as write_pair_postings
 from .sidecar import Collector, Contents, PairCounts, Sidecar, sidecar_path
 from .sidecar import contents as sidecar_contents
 from .sidecar import write as write_sidecar
@@ -136,6 +148,8 @@ PICKLE_PROTOCOL = 3
 # Postings turned into Python lists at a time when a field is written (bounds the
 # transient memory of a large field).
 _CHUNK_POSTINGS = 1 << 16
+
+_EXACT_SINGLE = 1 << 24  # whole numbers up to this are exact in single precision
 
 _INT_BYTES = 4  # StructFile.write_int: a signed 32-bit number
 _UINT_BYTES = 4  # whoosh.system.pack_uint: an unsigned 32-bit number
@@ -272,20 +286,41 @@ class TeeWriter(SegmentWriter):
 
     _collector: Collector | None = None
     sidecar: Contents | None = None
+    _pair_arrays: PairArrays | None = None
 
-    def __init__(self, ix, *, pairs_of=None, sidecar_later: bool = False, **kwargs):
+    def __init__(self, ix, *, pairs_of=None, sidecar_later: bool = False, pairs_apart: bool = True, **kwargs):
         super().__init__(ix, **kwargs)
         self._pairs = PairCounts()
         self._pairs_of = pairs_of
         self._sidecar_later = sidecar_later
+        # the pair_fold postings go to the segment's pair postings file, not to whoosh
+        self._pairs_apart = pairs_apart and PAIR_FIELD in self.schema
 
     def add_document(self, **fields):
         super().add_document(**fields)
         self._pairs.add(fields.get("_pairs", ()))
 
     def add_reader(self, reader):
-        """whoosh's merge of a segment into this writer's, with its pair counts."""
+        """whoosh's merge of a segment into this writer's, with its pair postings and counts."""
+        basedoc = self.docnum
         super().add_reader(reader)
+        pairs = PairPostings.open(self.storage.folder, reader.segment())
+        if pairs is not None:
+            import numpy as np
+
+            try:
+                data = pairs.arrays()
+            finally:
+                pairs.close()
+            # whoosh numbers the reader's live documents on from basedoc, in order
+            n = reader.doc_count_all()
+            live = np.ones(n, dtype=bool)
+            if reader.has_deletions():
+                live[sorted(reader.deleted_docs_set)] = False
+            new_doc = np.where(live, basedoc + np.cumsum(live) - 1, -1)
+            if basedoc + int(live.sum()) != self.docnum:
+                raise RuntimeError(f"merging {reader.segment().segment_id()}: documents numbered unlike whoosh")
+            self._add_pair_postings(data, new_doc)
         side = Sidecar.open(self.storage.folder, reader.segment())
         if side is None:
             return
@@ -301,19 +336,42 @@ class TeeWriter(SegmentWriter):
             for docnum in sorted(reader.deleted_docs_set):
                 self._pairs.remove(self._pairs_of(reader.stored_fields(docnum)))
 
+    def _add_pair_postings(self, data: PairArrays, new_doc) -> None:
+        """Add a merged segment's pair postings to the pool (``new_doc``: each of its
+        document numbers here, -1 for a deleted one), a posting at a time."""
+        import numpy as np
+
+        ends = np.asarray(data.post_ends).tolist()
+        docs, counts = np.asarray(new_doc)[data.docs].tolist(), np.asarray(data.counts).tolist()
+        add = self.pool.add
+        for term, a, b in zip(data.terms, [0, *ends[:-1]], ends):
+            for d, c in zip(docs[a:b], counts[a:b]):
+                if d >= 0:
+                    add((PAIR_FIELD, term, d, float(c), pack_uint(c)))
+
     def _flush_segment(self):
         self._collector = Collector()
         pool_postings = self.pool.iter_postings
-        self.pool.iter_postings = lambda: self._collector.tee(pool_postings())
+        if self._pairs_apart:
+            sink = _PairSink()
+            self.pool.iter_postings = lambda: self._collector.tee(sink.divert(pool_postings()))
+        else:
+            self.pool.iter_postings = lambda: self._collector.tee(pool_postings())
         try:
             super()._flush_segment()
         finally:
             self.pool.iter_postings = pool_postings
+        if self._pairs_apart:
+            self._pair_arrays = sink.arrays()
 
     def _finalize_segment(self):
         from whoosh.reading import SegmentReader
 
         segment = super()._finalize_segment()
+        if self._pairs_apart:
+            data = self._pair_arrays if self._pair_arrays is not None else _no_pairs()
+            self._pair_arrays = None
+            write_pair_postings(pairs_path(self.storage.folder, segment), data, segment.doc_count_all())
         reader = SegmentReader(self.storage, self.schema, segment)
         try:
             data = sidecar_contents(self._collector, reader, segment.doc_count_all(), self._pairs)
@@ -328,6 +386,47 @@ class TeeWriter(SegmentWriter):
         return segment
 
 
+def _no_pairs() -> PairArrays:
+    import numpy as np
+
+    return PairArrays([], np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+
+class _PairSink:
+    """Takes the pair postings out of whoosh's sorted posting stream (:meth:`divert`)
+    and gives them as :class:`PairArrays` (:meth:`arrays`)."""
+
+    def __init__(self):
+        self.terms: list[bytes] = []
+        self.ends: list[int] = []
+        self.docs = array("I")
+        self.weights = array("d")
+
+    def divert(self, items):
+        terms, ends, docs, weights = self.terms, self.ends, self.docs, self.weights
+        for item in items:
+            if item[0] != PAIR_FIELD:
+                yield item
+                continue
+            _, btext, docnum, weight, _value = item
+            if not terms or terms[-1] != btext:
+                if terms:
+                    ends.append(len(docs))
+                terms.append(btext)
+            docs.append(docnum)
+            weights.append(weight)
+
+    def arrays(self) -> PairArrays:
+        import numpy as np
+
+        ends = [*self.ends, len(self.docs)] if self.terms else []
+        w = np.frombuffer(self.weights, dtype=np.float64)
+        counts = w.astype(np.int64)
+        if not np.array_equal(counts, w):
+            raise ValueError(f"{PAIR_FIELD} postings whose weights are not whole counts cannot be kept apart")
+        return PairArrays(self.terms, np.array(ends, dtype=np.int64), np.frombuffer(self.docs, np.uint32), counts)
+
+
 # --- the per-term posting pool ------------------------------------------------------------------
 
 
@@ -336,10 +435,16 @@ class _FieldPostings:
     document number, weight and encoded value per posting (about 20 bytes and
     the value, where whoosh's pool holds a tuple of five objects)."""
 
-    __slots__ = ("terms", "tids", "docs", "weights", "values", "vsize", "vlens")
+    __slots__ = ("terms", "keys", "tids", "docs", "weights", "values", "vsize", "vlens")
 
     def __init__(self):
-        self.terms: dict[bytes, int] = {}  # term -> term id (order of first arrival)
+        # term -> term id (order of first arrival).  The terms as the first one came: text
+        # (pre-analysed values: their hashes are kept, as the analysis made them, where
+        # each bytes key would be made and hashed again; written as UTF-8, whose byte
+        # order is the text's code point order) or bytes (a numeric field's terms are no
+        # text); the others are turned into that type (see _key).
+        self.terms: dict = {}
+        self.keys: type | None = None  # str or bytes, once a term came
         self.tids = array("I")
         self.docs = array("I")
         # single precision while every weight fits one exactly (term counts do); widened to
@@ -357,16 +462,19 @@ class _FieldPostings:
         self.add_items(docnum, ((btext, 0, weight, vbytes if vbytes else b""),), 1.0, False)
 
     def add_items(self, docnum: int, items, boost: float, scorable: bool) -> int:
-        """Add one document's ``(term, frequency, weight, value)`` items (values are
-        bytes, as a field's ``index`` gives them); return the field's length in it."""
+        """Add one document's ``(term, frequency, weight, value)`` items (terms as text,
+        or as UTF-8 bytes as a field's ``index`` gives them; values bytes); return the
+        field's length in it."""
         terms, tids, docs, weights, values = self.terms, self.tids, self.docs, self.weights, self.values
         vsize, vlens = self.vsize, self.vlens
         length = 0
-        for btext, freq, weight, vbytes in items:
+        for term, freq, weight, vbytes in items:
             length += freq
-            tid = terms.get(btext)
+            if term.__class__ is not self.keys:
+                term = self._key(term)
+            tid = terms.get(term)
             if tid is None:
-                tid = terms[btext] = len(terms)
+                tid = terms[term] = len(terms)
             tids.append(tid)
             docs.append(docnum)
             weight *= boost
@@ -388,6 +496,16 @@ class _FieldPostings:
         self.vsize = vsize
         return length if scorable else 0
 
+    def _key(self, term):
+        """``term`` (text or UTF-8 bytes) as the store's keys are; the first sets their type."""
+        if self.keys is None:
+            self.keys = type(term)
+        if self.keys is str and term.__class__ is bytes:
+            return term.decode("utf-8")
+        if self.keys is bytes and term.__class__ is str:
+            return term.encode("utf-8")
+        return term
+
     def add_counts(self, docnum: int, counts: dict, field_boost: float, boost: float, scorable: bool) -> int:
         """:meth:`add_items` for a document's terms and counts in a Frequency field
         (``{term: count}``), with the items whoosh's format would give (weight
@@ -398,19 +516,28 @@ class _FieldPostings:
             return 0
         # everything that can fail (a count that is not a 32-bit number...) before the pool changes
         ns = list(counts.values())
-        ws = [float(n) * field_boost * boost for n in ns]  # as _encode, then add_items, compute it
         packed = struct.pack(f"!{k}I", *ns)  # pack_uint, end to end
-        btexts = [t.encode("utf-8") for t in counts]
+        if field_boost * boost == 1.0 and max(ns) <= _EXACT_SINGLE:
+            ws = None  # each weight is float(n) * field_boost * boost == float(n), exact in single precision
+        else:
+            ws = [float(n) * field_boost * boost for n in ns]  # as _encode, then add_items, compute it
         terms = self.terms
-        tids = [terms.get(b) for b in btexts]
+        if self.keys is not str:
+            if self.keys is None:
+                self.keys = str
+            else:
+                counts = {self._key(t): n for t, n in counts.items()}
+        tids = [terms.get(t) for t in counts]
         if None in tids:
-            for i, tid in enumerate(tids):
-                if tid is None:
-                    tids[i] = terms[btexts[i]] = len(terms)
+            for i, t in enumerate(counts):
+                if tids[i] is None:
+                    tids[i] = terms.setdefault(t, len(terms))
         before = len(self.docs)
         self.tids.extend(tids)
         self.docs.extend(array("I", (docnum,)) * k)
-        if self.weights.typecode == "f":
+        if ws is None:
+            self.weights.extend(array(self.weights.typecode, ns))
+        elif self.weights.typecode == "f":
             single = array("f", ws)
             if single.tolist() != ws:  # not all exact in single precision: doubles from now on
                 self.weights = array("d", self.weights)
@@ -430,6 +557,76 @@ class _FieldPostings:
             self.vlens.extend(array("I", [size]) * k)
         return sum(ns) if scorable else 0
 
+    def _order(self):
+        """``(terms, per_term, order)``: the terms in bytes order, how many postings each
+        has, and the postings' positions sorted by term, then document number."""
+        import numpy as np
+
+        terms = self.terms
+        ordered = sorted(terms)
+        rank = np.empty(len(terms), dtype=np.int64)
+        rank[np.fromiter((terms[t] for t in ordered), dtype=np.int64, count=len(ordered))] = np.arange(len(ordered))
+        r = rank[np.frombuffer(self.tids, dtype=np.uint32)]
+        docs = np.frombuffer(self.docs, dtype=np.uint32)
+        order = np.argsort((r << 32) | docs, kind="stable")
+        return ordered, np.bincount(r, minlength=len(ordered)), order
+
+    def _weights(self):
+        import numpy as np
+
+        return np.frombuffer(self.weights, dtype=np.float32 if self.weights.typecode == "f" else np.float64)
+
+    def pair_arrays(self) -> PairArrays | None:
+        """The postings as :class:`PairArrays` (sorted as :meth:`sorted_terms`), or None
+        if a weight is not a whole count (a boost): those stay whoosh's to write."""
+        import numpy as np
+
+        if not len(self.docs):
+            return _no_pairs()
+        ordered, per_term, order = self._order()
+        weights = self._weights()[order]
+        counts = weights.astype(np.int64)
+        if not np.array_equal(counts, weights) or int(counts.min()) < 1:
+            return None
+        docs = np.frombuffer(self.docs, dtype=np.uint32)[order]
+        terms = [t.encode("utf-8") for t in ordered] if self.keys is str else ordered
+        return PairArrays(terms, np.cumsum(per_term), docs, counts)
+
+    def add_pairs(self, data: PairArrays, new_doc) -> None:
+        """Add a merged segment's pair postings (``new_doc``: each of its document
+        numbers here, -1 for a deleted one) with the values and weights a
+        Frequency format gives a count: :meth:`add_counts`' pool state, an array at a time."""
+        import numpy as np
+
+        per_term = np.diff(np.asarray(data.post_ends, dtype=np.int64), prepend=0).astype(np.int64)
+        docs = np.asarray(new_doc, dtype=np.int64)[np.asarray(data.docs, dtype=np.int64)]
+        keep = docs >= 0
+        if not keep.any():
+            return
+        terms = self.terms
+        tid_of = np.fromiter(
+            (terms.setdefault(self._key(t), len(terms)) for t in data.terms),
+            dtype=np.uint32,
+            count=len(data.terms),
+        )
+        counts = np.asarray(data.counts, dtype=np.int64)[keep]
+        before = len(self.docs)
+        self.tids.frombytes(np.repeat(tid_of, per_term)[keep].tobytes())
+        self.docs.frombytes(docs[keep].astype(np.uint32).tobytes())
+        if self.weights.typecode == "f" and int(counts.max()) > 1 << 24:  # not exact in single precision
+            self.weights = array("d", self.weights)
+        self.weights.frombytes(counts.astype(self._weights().dtype).tobytes())
+        self.values += counts.astype(">u4").tobytes()  # pack_uint, end to end
+        k, size, vsize = len(counts), _UINT_BYTES, self.vsize
+        if vsize is None:
+            self.vsize = size
+        elif vsize != size:
+            if vsize >= 0:
+                self.vlens = array("I", [vsize]) * before
+                self.vsize = -1
+            assert self.vlens is not None
+            self.vlens.extend(array("I", [size]) * k)
+
     def sorted_terms(self):
         """Yield ``(term, docnums, weights, values)`` by term (bytes order), each
         term's postings by document number: what whoosh's sorted pool would give."""
@@ -438,18 +635,10 @@ class _FieldPostings:
         n = len(self.docs)
         if not n:
             return
-        terms = self.terms
-        ordered = sorted(terms)
-        rank = np.empty(len(terms), dtype=np.int64)
-        rank[np.fromiter((terms[t] for t in ordered), dtype=np.int64, count=len(ordered))] = np.arange(len(ordered))
-        r = rank[np.frombuffer(self.tids, dtype=np.uint32)]
-        docs = np.frombuffer(self.docs, dtype=np.uint32)
-        order = np.argsort((r << 32) | docs, kind="stable")
-        counts = np.bincount(r, minlength=len(ordered)).tolist()
-        del r
-        docs = docs[order]
-        wtype = np.float32 if self.weights.typecode == "f" else np.float64
-        weights = np.frombuffer(self.weights, dtype=wtype)[order]
+        ordered, per_term, order = self._order()
+        counts = per_term.tolist()
+        docs = np.frombuffer(self.docs, dtype=np.uint32)[order]
+        weights = self._weights()[order]
         if self.vlens is None:  # every value of one size
             vlens = np.full(n, self.vsize, dtype=np.int64)
             vstart = order * self.vsize
@@ -464,7 +653,9 @@ class _FieldPostings:
         base = chunk_end = 0
         d = w = v = None
         pos = 0
-        for btext, count in zip(ordered, counts):
+        text = self.keys is str
+        for term, count in zip(ordered, counts):
+            btext = term.encode("utf-8") if text else term
             end = pos + count
             if end > chunk_end:  # turn the next postings into Python lists
                 base, chunk_end = pos, min(n, max(pos + _CHUNK_POSTINGS, end))
@@ -655,35 +846,47 @@ def _block_data(block: tuple, protocol: int, level: int) -> tuple[bytes, int]:
     return data, 0
 
 
-def _encode(field, value: Analysed):
+def _encode(field, value: Analysed, text: bool = False):
     """``(term bytes, frequency, weight, encoded value)`` of a pre-analysed value, as
-    ``field.index(text)`` would give them (the field's format's own encoding)."""
+    ``field.index(text)`` would give them (the field's format's own encoding);
+    ``text``: each term as text, not bytes (what the posting pool keeps)."""
     fmt = field.format
     fb = fmt.field_boost
     kind, terms = value.kind, value.terms
     ftype = type(fmt)
     if kind == "counts":
         if ftype is formats.Frequency:
-            return [(t.encode("utf-8"), n, float(n) * fb, pack_uint(n)) for t, n in terms.items()]
+            return [((t if text else t.encode("utf-8")), n, float(n) * fb, pack_uint(n)) for t, n in terms.items()]
         if ftype is formats.Existence:
-            return [(t.encode("utf-8"), 1, fb, b"") for t in terms]
+            return [((t if text else t.encode("utf-8")), 1, fb, b"") for t in terms]
     elif kind == "positions":
         if ftype is formats.Positions:
             enc = fmt.encode
-            return [(t.encode("utf-8"), len(ps), float(len(ps)) * fb, enc(ps)) for t, ps in terms.items()]
+            return [
+                ((t if text else t.encode("utf-8")), len(ps), float(len(ps)) * fb, enc(ps)) for t, ps in terms.items()
+            ]
         if ftype is formats.Frequency:
-            return [(t.encode("utf-8"), len(ps), float(len(ps)) * fb, pack_uint(len(ps))) for t, ps in terms.items()]
+            return [
+                ((t if text else t.encode("utf-8")), len(ps), float(len(ps)) * fb, pack_uint(len(ps)))
+                for t, ps in terms.items()
+            ]
     elif kind == "chars":
         if ftype is formats.Characters:
             enc = fmt.encode
-            return [(t.encode("utf-8"), len(cs), float(len(cs)) * fb, enc(cs)) for t, cs in terms.items()]
+            return [
+                ((t if text else t.encode("utf-8")), len(cs), float(len(cs)) * fb, enc(cs)) for t, cs in terms.items()
+            ]
         if ftype is formats.Positions:
             enc = fmt.encode
             return [
-                (t.encode("utf-8"), len(cs), float(len(cs)) * fb, enc([c[0] for c in cs])) for t, cs in terms.items()
+                ((t if text else t.encode("utf-8")), len(cs), float(len(cs)) * fb, enc([c[0] for c in cs]))
+                for t, cs in terms.items()
             ]
         if ftype is formats.Frequency:
-            return [(t.encode("utf-8"), len(cs), float(len(cs)) * fb, pack_uint(len(cs))) for t, cs in terms.items()]
+            return [
+                ((t if text else t.encode("utf-8")), len(cs), float(len(cs)) * fb, pack_uint(len(cs)))
+                for t, cs in terms.items()
+            ]
     raise TypeError(f"a pre-analysed value of kind {kind!r} cannot fill a {ftype.__name__} field")
 
 
@@ -733,7 +936,7 @@ class BulkWriter(TeeWriter):
                     if analysed and value.kind == "counts" and type(fmt) is formats.Frequency:
                         length = store.add_counts(docnum, value.terms, fmt.field_boost, boost, field.scorable)
                     else:
-                        items = _encode(field, value) if analysed else field.index(value)
+                        items = _encode(field, value, text=True) if analysed else field.index(value)
                         length = store.add_items(docnum, items, boost, field.scorable)
                 customval = fields.get(f"_stored_{fieldname}", value)
                 if field.stored and isinstance(customval, Analysed):
@@ -758,7 +961,10 @@ class BulkWriter(TeeWriter):
             fields = self.pool.fields
             for fieldname in sorted(fields):
                 store = fields.pop(fieldname)  # its memory goes as soon as it is written
-                if len(store):
+                if fieldname == PAIR_FIELD and self._pairs_apart:
+                    self._pair_arrays = store.pair_arrays()  # None: not whole counts, whoosh's
+                    self._pairs_apart = self._pair_arrays is not None
+                if len(store) and not (fieldname == PAIR_FIELD and self._pairs_apart):
                     self._write_field(fieldname, store, lengths, collector)
                 del store
         finally:
@@ -767,6 +973,9 @@ class BulkWriter(TeeWriter):
         # second error would keep the first one's frames (this writer, its open files) alive
         # in its context; the job cancels the writer instead
         self.fieldwriter.close()
+
+    def _add_pair_postings(self, data: PairArrays, new_doc) -> None:
+        self.pool.field(PAIR_FIELD).add_pairs(data, new_doc)
 
     def _write_field(self, fieldname: str, store: _FieldPostings, lengths, collector: Collector) -> None:
         """One field's postings into whoosh's field writer, a term at a time."""

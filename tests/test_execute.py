@@ -30,7 +30,7 @@ from whoosh import collectors, scoring
 from whoosh import fields as wf
 from whoosh import query as wq
 
-from searcher import Searcher, build_index, execute, layout, sidecar, update_index
+from searcher import Searcher, build_index, execute, indexer, layout, pair_postings, sidecar, update_index
 from searcher.bulletins import read_txt
 
 QUERIES = [
@@ -70,14 +70,27 @@ def plan_queries(s: Searcher, text: str) -> list[wq.Query]:
     return [q for q in queries if q is not None]
 
 
-def assert_same_as_whoosh(index: Path, queries=QUERIES, limits=(1, 10, 40)) -> int:
-    """Compare every plan query at several depths; return how many had matches."""
+def build_twin(corpus: Path, index: Path, **kwargs) -> Path:
+    """``build_index`` with ``pair_fold`` kept in whoosh (``indexer.PAIRS_APART`` off):
+    the same documents, numbered alike, that whoosh's own searcher can answer for."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(indexer, "PAIRS_APART", False)
+        build_index(corpus, index, procs=1, **kwargs)
+    return index
+
+
+def assert_same_as_whoosh(index: Path, queries=QUERIES, limits=(1, 10, 40), *, reference: Path) -> int:
+    """Compare every plan query at several depths with whoosh's answers on ``reference``
+    (``index`` itself, or its twin whose ``pair_fold`` is whoosh's: whoosh's searcher
+    finds no ``pair_fold`` term in a segment that keeps them apart); return how many
+    had matches."""
     nonempty = 0
-    with Searcher(index) as s, opened(s) as o:
+    with Searcher(index) as s, opened(s) as o, Searcher(reference) as r, opened(r) as ro:
+        assert o.searcher.doc_count_all() == ro.searcher.doc_count_all()
         for text in queries:
             for q in plan_queries(s, text):
                 for limit in limits:
-                    ref_docs, ref_scores, ref_total = whoosh_top(o.searcher, q, limit)
+                    ref_docs, ref_scores, ref_total = whoosh_top(ro.searcher, q, limit)
                     got = o.executor.top(q, limit)
                     where = f"{text!r} limit {limit}: {q}"
                     assert got.total == ref_total, where
@@ -117,6 +130,36 @@ def paragraph_index(tmp_path_factory, paragraph_corpus) -> Path:
     return index
 
 
+@pytest.fixture(scope="module")
+def paragraph_twin(tmp_path_factory, paragraph_corpus) -> Path:
+    return build_twin(paragraph_corpus, tmp_path_factory.mktemp("paragraph-twin") / "index")
+
+
+def test_pair_postings_are_kept_apart_and_equal_whooshs(paragraph_index, paragraph_twin):
+    """Every ``pair_fold`` term: in the pair postings file, not in whoosh's term table;
+    the same documents and counts as the twin's whoosh postings, the same document
+    frequencies through the executor; whoosh's own document frequency is 0."""
+    with Searcher(paragraph_index) as s, opened(s) as o, Searcher(paragraph_twin) as t, opened(t) as to:
+        (leaf,) = o.executor.leaves
+        ((twin_reader, _),) = to.searcher.reader().leaf_readers()
+        assert leaf.pairs is not None and not list(leaf.reader.lexicon(pair_postings.FIELD))
+        terms = list(twin_reader.lexicon(pair_postings.FIELD))
+        assert len(terms) == leaf.pairs.term_count > 1000
+        for btext in terms:
+            m = twin_reader.postings(pair_postings.FIELD, btext)
+            want = []
+            while m.is_active():
+                want.append((m.id(), m.weight()))
+                m.next()
+            docs, weights = leaf.pairs.postings(btext)
+            assert list(zip(docs.tolist(), weights.tolist())) == want, btext
+            text = btext.decode()
+            assert o.executor.doc_frequency(pair_postings.FIELD, text) == len(want)
+            assert o.searcher.doc_frequency(pair_postings.FIELD, text) == 0
+        assert leaf.pairs.postings("khong co".encode()) is None
+        assert o.executor.doc_frequency(pair_postings.FIELD, "khong co") == 0
+
+
 def test_frequent_terms_are_in_the_sidecar_rare_ones_are_not(paragraph_index):
     with Searcher(paragraph_index) as s, opened(s) as o:
         (leaf,) = o.executor.leaves
@@ -133,21 +176,28 @@ def test_frequent_terms_are_in_the_sidecar_rare_ones_are_not(paragraph_index):
             assert codes is not None and np.array_equal(execute._LENGTHS[codes], side.lengths(field))
 
 
-def test_executor_equals_whoosh_with_frequent_terms_in_the_sidecar(paragraph_index):
+def test_executor_equals_whoosh_with_frequent_terms_in_the_sidecar(paragraph_index, paragraph_twin):
     assert sidecar_rows(paragraph_index) > 0
-    assert assert_same_as_whoosh(paragraph_index) > 30
+    assert assert_same_as_whoosh(paragraph_index, reference=paragraph_twin) > 30
 
 
-def test_executor_equals_whoosh_with_every_term_in_the_sidecar(tmp_path, paragraph_corpus, monkeypatch):
+def test_executor_equals_whoosh_with_pair_fold_in_whoosh(paragraph_twin):
+    """An index whose ``pair_fold`` is whoosh's (``PAIRS_APART`` off): the executor reads it there."""
+    gen = layout.current_generation(paragraph_twin).path
+    assert not list(gen.glob(f"*.{pair_postings.EXT}"))
+    assert assert_same_as_whoosh(paragraph_twin, reference=paragraph_twin) > 30
+
+
+def test_executor_equals_whoosh_with_every_term_in_the_sidecar(tmp_path, paragraph_corpus, paragraph_twin, monkeypatch):
     monkeypatch.setattr(sidecar, "MIN_POSTINGS", 1)
     index = tmp_path / "index"
     build_index(paragraph_corpus, index, procs=1)
     monkeypatch.undo()
     with Searcher(index) as s, opened(s) as o:
         reader = o.searcher.reader()
-        terms = sum(len(list(reader.lexicon(f))) for f in sidecar.FIELDS)
-    assert sidecar_rows(index) == terms > 3000
-    assert assert_same_as_whoosh(index) > 30
+        terms = sum(len(list(reader.lexicon(f))) for f in sidecar.FIELDS)  # pair_fold: none in whoosh
+    assert sidecar_rows(index) == terms > 1000
+    assert assert_same_as_whoosh(index, reference=paragraph_twin) > 30
 
 
 # Thresholds that force one path: every OR dense / every node sparse, every alignment
@@ -173,14 +223,14 @@ def force(monkeypatch, path: str) -> None:
 
 
 @pytest.mark.parametrize("path", sorted(PATHS))
-def test_executor_equals_whoosh_on_every_path(paragraph_index, monkeypatch, path):
+def test_executor_equals_whoosh_on_every_path(paragraph_index, paragraph_twin, monkeypatch, path):
     """The default thresholds mix both paths on these ~100 documents ("đảng" is in
     most of them); forcing one path must not change an answer."""
     force(monkeypatch, path)
-    assert assert_same_as_whoosh(paragraph_index, limits=(10,)) > 10
+    assert assert_same_as_whoosh(paragraph_index, limits=(10,), reference=paragraph_twin) > 10
 
 
-def test_executor_equals_whoosh_without_sidecars(tmp_path, paragraph_index):
+def test_executor_equals_whoosh_without_sidecars(tmp_path, paragraph_index, paragraph_twin):
     """An index without sidecars (built before them, or one lost) answers the same."""
     index = tmp_path / "index"
     shutil.copytree(paragraph_index, index)
@@ -191,46 +241,56 @@ def test_executor_equals_whoosh_without_sidecars(tmp_path, paragraph_index):
         del meta["files"][f.name]
     (gen / "meta.json").write_text(json.dumps(meta))
     with Searcher(index) as s, opened(s) as o:
-        assert all(leaf.sidecar is None for leaf in o.executor.leaves)
-    assert assert_same_as_whoosh(index) > 30
+        assert all(leaf.sidecar is None and leaf.pairs is not None for leaf in o.executor.leaves)
+    assert assert_same_as_whoosh(index, reference=paragraph_twin) > 30
     with Searcher(index) as a, Searcher(paragraph_index) as b:
         for q in QUERIES:
             assert a.search(q).to_dict() == b.search(q).to_dict()
 
 
-def test_executor_equals_whoosh_across_updates_with_deletions(tmp_path, paragraph_corpus, monkeypatch):
-    """Segments from several jobs, deleted and replaced documents: still whoosh's answers,
-    and a deleted document is never returned."""
-    monkeypatch.setattr(sidecar, "MIN_POSTINGS", 4)
-    corpus = tmp_path / "corpus"
+def _updated(tmp_path: Path, paragraph_corpus: Path, name: str, apart: bool) -> tuple[Path, set[str]]:
+    """An index of 40 paragraphs, then three jobs that add, change and delete some;
+    ``apart``: ``indexer.PAIRS_APART``.  Returns the index and the deleted ids."""
+    corpus = tmp_path / f"corpus-{name}"
     shutil.copytree(paragraph_corpus, corpus)
-    index = tmp_path / "index"
+    index = tmp_path / name
     lines = (corpus / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines()
     (corpus / "paragraphs.jsonl").write_text("\n".join(lines[:40]) + "\n", encoding="utf-8")
-    build_index(corpus, index, procs=1)
-    rest = [json.loads(x) for x in lines[40:]]
-    gone = set()
-    for round_ in range(3):
-        write_jsonl(corpus / f"more-{round_}.jsonl", rest[round_ * 15 : (round_ + 1) * 15])
-        records = [json.loads(x) for x in (corpus / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines()]
-        for r in records[round_ * 5 : round_ * 5 + 3]:
-            r["body"] += f" Đảng viên cán bộ sửa lần {round_}"
-        gone.add(records.pop()["id"])
-        write_jsonl(corpus / "paragraphs.jsonl", records)
-        rep = update_index(corpus, index, procs=1)
-        assert not rep.rebuilt and (rep.added, rep.updated, rep.deleted) == (15, 3, 1)
-    monkeypatch.undo()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sidecar, "MIN_POSTINGS", 4)
+        mp.setattr(indexer, "PAIRS_APART", apart)
+        build_index(corpus, index, procs=1)
+        rest = [json.loads(x) for x in lines[40:]]
+        gone = set()
+        for round_ in range(3):
+            write_jsonl(corpus / f"more-{round_}.jsonl", rest[round_ * 15 : (round_ + 1) * 15])
+            records = [json.loads(x) for x in (corpus / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines()]
+            for r in records[round_ * 5 : round_ * 5 + 3]:
+                r["body"] += f" Đảng viên cán bộ sửa lần {round_}"
+            gone.add(records.pop()["id"])
+            write_jsonl(corpus / "paragraphs.jsonl", records)
+            rep = update_index(corpus, index, procs=1)
+            assert not rep.rebuilt and (rep.added, rep.updated, rep.deleted) == (15, 3, 1)
+    return index, gone
+
+
+def test_executor_equals_whoosh_across_updates_with_deletions(tmp_path, paragraph_corpus):
+    """Segments from several jobs, deleted and replaced documents: still whoosh's answers,
+    and a deleted document is never returned."""
+    index, gone = _updated(tmp_path, paragraph_corpus, "index", apart=True)
+    twin, _ = _updated(tmp_path, paragraph_corpus, "twin", apart=False)
     with Searcher(index) as s, opened(s) as o:
         ev = o.executor
         assert len(ev.leaves) >= 2 and any(leaf.live is not None for leaf in ev.leaves)
-        assert all(leaf.sidecar is not None for leaf in ev.leaves)
+        assert all(leaf.sidecar is not None and leaf.pairs is not None for leaf in ev.leaves)
         for q in ("Đảng viên", "dang vien can bo", "sửa lần", "Đảng"):
             assert not gone & {h.id for h in s.search(q, limit=200).hits}
-    assert assert_same_as_whoosh(index, QUERIES + ["sửa lần 1", "sua lan"]) > 30
+    assert assert_same_as_whoosh(index, QUERIES + ["sửa lần 1", "sua lan"], reference=twin) > 30
 
 
 def test_a_sidecar_goes_with_its_segment(tmp_path, paragraph_corpus):
-    """Merged-away segments lose their sidecar (whoosh's clean-up), live ones keep theirs."""
+    """Merged-away segments lose their sidecar and pair postings (whoosh's clean-up),
+    live ones keep theirs."""
     corpus = tmp_path / "corpus"
     shutil.copytree(paragraph_corpus, corpus)
     index = tmp_path / "index"
@@ -243,6 +303,8 @@ def test_a_sidecar_goes_with_its_segment(tmp_path, paragraph_corpus):
         segments = {leaf.reader.segment().segment_id() for leaf in o.executor.leaves}
     sidecars = {f.name.removesuffix(f".{sidecar.EXT}") for f in gen.glob(f"*.{sidecar.EXT}")}
     assert sidecars == segments
+    pairs = {f.name.removesuffix(f".{pair_postings.EXT}") for f in gen.glob(f"*.{pair_postings.EXT}")}
+    assert pairs == segments
     assert len(segments) < 7  # small segments were merged
 
 
@@ -273,10 +335,11 @@ def test_executor_equals_whoosh_on_real_news(tmp_path, shared_dir):
                 break
     write_jsonl(tmp_path / "corpus" / "vntc.jsonl", records)
     index = tmp_path / "index"
-    build_index(tmp_path / "corpus", index)
+    build_index(tmp_path / "corpus", index, procs=1)
+    twin = build_twin(tmp_path / "corpus", tmp_path / "twin")
     queries = ["ha noi", "Hà Nội", "bo cong an", "tai nạn giao thông", "o nhiem moi truong",
                "Thành phố Hồ Chí Minh", "giá vàng tăng", "bóng đá", "chinh phu", "Nghị định 181"]
-    assert assert_same_as_whoosh(index, queries) > 20
+    assert assert_same_as_whoosh(index, queries, reference=twin) > 20
 
 
 # -- the sparse executor against the dense arrays of earlier versions ------------------------------

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from whoosh import index as windex
 
-from searcher import analysis, indexer, layout
+from searcher import analysis, indexer, layout, pair_postings
 from searcher import whoosh_internals as wi
 from searcher.normalise import SYLLABLE_RE
 from searcher.schema import build_schema
@@ -119,6 +119,7 @@ def contents(gen: Path) -> dict:
                     out[f"column:{name}"] = list(r.column_reader(name))
     finally:
         ix.close()
+    out["pairs"] = pair_postings_of(gen)
     (side,) = gen.glob("*.bantin")
     con = sqlite3.connect(side)
     try:
@@ -133,6 +134,22 @@ def contents(gen: Path) -> dict:
     finally:
         con.close()
     return out
+
+
+def pair_postings_of(gen: Path) -> list | None:
+    """The one segment's pair postings file, as ``(term, [(doc, count)...])`` (None: no file)."""
+    (segid,) = {p.name.split(".")[0] for p in gen.glob("MAIN_*.*")}
+    path = gen / f"{segid}.{pair_postings.EXT}"
+    if not path.exists():
+        return None
+    pp = pair_postings.PairPostings(path)
+    try:
+        data = pp.arrays()
+        ends = data.post_ends.tolist()
+        docs, counts = data.docs.tolist(), data.counts.tolist()
+        return [(t, list(zip(docs[a:b], counts[a:b]))) for t, a, b in zip(data.terms, [0, *ends[:-1]], ends)]
+    finally:
+        pp.close()
 
 
 def assert_same_contents(old: dict, new: dict) -> None:
@@ -283,6 +300,50 @@ def test_incremental_updates_and_merges_keep_the_postings(tmp_path):
         ix.close()
     old = build(corpus, tmp_path / "old", legacy=True)
     assert by_document(gen) == by_document(old)
+    # and pair_fold's postings as whoosh holds them in an index that keeps them there
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(indexer, "PAIRS_APART", False)
+        twin = build(corpus, tmp_path / "twin", legacy=False)
+    assert not list(twin.glob(f"*.{pair_postings.EXT}")) and list(gen.glob(f"*.{pair_postings.EXT}"))
+    assert by_document(gen) == by_document(twin)
+    assert len(by_document(gen)[pair_postings.FIELD]) > 500
+
+
+def test_a_merge_renumbers_the_pair_postings_of_a_segment_with_deletions(tmp_path):
+    """A merged segment whose first bulletin was deleted: its other bulletins' pair
+    postings follow them to their new numbers (as whoosh renumbers its postings)."""
+    if not SEEDS.is_dir():
+        pytest.skip("seed corpus missing")
+    seeds = sorted(SEEDS.glob("*.txt"))
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    for p in seeds[:4]:  # segment A: 4 bulletins
+        shutil.copy(p, corpus / p.name)
+    indexer.update_index(corpus, index, procs=1)
+    shutil.copy(seeds[4], corpus / "b1.txt")  # segment B: 2 bulletins
+    (corpus / "b2.txt").write_text(seeds[1].read_text(encoding="utf-8") + "\nPhụ lục: Ban Tổ chức Tỉnh ủy.", encoding="utf-8")
+    indexer.update_index(corpus, index, procs=1)
+    shutil.copy(seeds[2], corpus / "c.txt")  # segment C: 1
+    indexer.update_index(corpus, index, procs=1)
+    (corpus / "b1.txt").unlink()  # B's first bulletin deleted; segment D: 1
+    shutil.copy(seeds[3], corpus / "d.txt")
+    indexer.update_index(corpus, index, procs=1)
+    (corpus / "e.txt").write_text(seeds[0].read_text(encoding="utf-8") + "\nHội nghị giao ban quý.", encoding="utf-8")
+    indexer.update_index(corpus, index, procs=1)  # B, C and D merged, with E
+    gen = layout.current_generation(index).path
+    ix = windex.open_dir(str(gen))
+    try:
+        with ix.reader() as r:
+            sizes = sorted(leaf.doc_count_all() for leaf, _ in r.leaf_readers())
+    finally:
+        ix.close()
+    assert sizes == [4, 4]  # A; B (less its deleted bulletin), C, D and E
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(indexer, "PAIRS_APART", False)
+        twin = build(corpus, tmp_path / "twin", legacy=False)
+    got, want = by_document(gen), by_document(twin)
+    assert got[pair_postings.FIELD] == want[pair_postings.FIELD]
+    assert got == want
 
 
 def by_document(gen: Path) -> dict:
@@ -300,6 +361,25 @@ def by_document(gen: Path) -> dict:
                     m.next()
                 if posts:  # a deleted document's terms stay until its segment is merged
                     out.setdefault(name, {})[btext] = posts
+            # pair postings kept apart, as whoosh's postings of a Frequency field would read
+            for leaf, offset in r.leaf_readers():
+                pp = pair_postings.PairPostings.open(gen, leaf.segment())
+                if pp is None:
+                    continue
+                try:
+                    data = pp.arrays()
+                finally:
+                    pp.close()
+                ends = data.post_ends.tolist()
+                docs, counts = data.docs.tolist(), data.counts.tolist()
+                for btext, a, b in zip(data.terms, [0, *ends[:-1]], ends):
+                    posts = {
+                        ids[offset + d]: (float(c), struct.pack("!I", c))
+                        for d, c in zip(docs[a:b], counts[a:b])
+                        if offset + d in ids
+                    }
+                    if posts:  # a term of several segments: each adds its documents
+                        out.setdefault(pair_postings.FIELD, {}).setdefault(btext, {}).update(posts)
     finally:
         ix.close()
     return out
@@ -425,18 +505,19 @@ def test_term_rows_made_directly_are_whooshs_own(corpus, tmp_path, monkeypatch, 
         ([(b"x", 1, 0.1, b"\x00\x00\x00\x01")], 1.0),  # already doubles
     ],
 )
-def test_counts_added_at_once_leave_the_pool_as_one_at_a_time(before, boost):
+@pytest.mark.parametrize("fb", [1.5, 1.0])  # 1.0 with boost 1.0: weights are the counts themselves
+def test_counts_added_at_once_leave_the_pool_as_one_at_a_time(before, boost, fb):
     """_FieldPostings.add_counts against add_items with the items whoosh's Frequency
-    format gives: the same term ids, documents, weights (and their precision), values
+    format gives (terms as text, as ``_encode(..., text=True)`` gives them to the pool):
+    the same term ids and their type, documents, weights (and their precision), values
     and value lengths, and the same field length."""
     from whoosh.system import pack_uint
 
     counts = {"kết luận": 2, "bộ chính": 1, "x": 3, "đảng ủy": 70000}
-    fb = 1.5
     one, many = wi._FieldPostings(), wi._FieldPostings()
     for pool in (one, many):
         pool.add_items(0, before, 1.0, True)
-    items = [(t.encode("utf-8"), n, float(n) * fb, pack_uint(n)) for t, n in counts.items()]
+    items = [(t, n, float(n) * fb, pack_uint(n)) for t, n in counts.items()]
     assert one.add_items(7, items, boost, True) == many.add_counts(7, counts, fb, boost, True) == 70006
     assert many.add_counts(8, {}, fb, boost, True) == 0
     for slot in wi._FieldPostings.__slots__:
