@@ -5,7 +5,7 @@
     index/
       CURRENT          name of the live generation ("gen-000007"), replaced atomically
       LOCK             held (flock) by the one job that may write; released by the kernel if it dies
-      gen-000007/      a complete whoosh index (+ a scoring sidecar per segment) + meta.json
+      gen-000007/      a complete whoosh index (+ a scoring sidecar and pair postings per segment) + meta.json
                        (every file's size, mtime and SHA-1) + manifest.json + vocab.sqlite
       gen-000008.tmp/  a job in progress; never read; removed by the next job
 

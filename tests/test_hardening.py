@@ -332,7 +332,13 @@ def test_item02_index_path_that_is_a_file(tmp_path, corpus_dir):
 
 # --- 3. same-size damage, found and repaired -------------------------------------------------------
 
-DAMAGED_PARTS = {"pst": "*.pst", "stored": "*_stored.col", "sidecar": "*.bantin", "vocab": "vocab.sqlite"}
+DAMAGED_PARTS = {
+    "pst": "*.pst",
+    "stored": "*_stored.col",
+    "sidecar": "*.bantin",
+    "pairs": "*.pairs",
+    "vocab": "vocab.sqlite",
+}
 
 
 @pytest.mark.parametrize("part", list(DAMAGED_PARTS))
