@@ -309,11 +309,14 @@ def test_incremental_updates_and_merges_keep_the_postings(tmp_path):
     assert len(by_document(gen)[pair_postings.FIELD]) > 500
 
 
-def test_a_merge_renumbers_the_pair_postings_of_a_segment_with_deletions(tmp_path):
+@pytest.mark.parametrize("legacy", [False, True], ids=["bulk", "legacy"])
+def test_a_merge_renumbers_the_pair_postings_of_a_segment_with_deletions(tmp_path, monkeypatch, legacy):
     """A merged segment whose first bulletin was deleted: its other bulletins' pair
-    postings follow them to their new numbers (as whoosh renumbers its postings)."""
+    postings follow them to their new numbers (as whoosh renumbers its postings),
+    with either writer."""
     if not SEEDS.is_dir():
         pytest.skip("seed corpus missing")
+    monkeypatch.setattr(indexer, "LEGACY_WRITER", legacy)
     seeds = sorted(SEEDS.glob("*.txt"))
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     corpus.mkdir()
