@@ -8,6 +8,8 @@ Side by side, on the same articles of ``../shared/corpora/vntc.jsonl.xz``:
 * bantin full build on every core, and the same pipeline in one process (procs=1);
 * bantin incremental runs: nothing changed, and 1 % of the articles changed;
 * whoosh with a plain ``RegexTokenizer() | LowercaseFilter()`` schema (title, body);
+* the naive Vietnamese index: pyvi's ``ViTokenizer.tokenize`` on each text, then
+  whoosh on whitespace and lower case (title, body);
 * SQLite FTS5 with ``unicode61 remove_diacritics 2`` (title, body);
 * optionally (``--mpwriter``) the previous implementation: whoosh ``MpWriter``
   (multisegment) with bantin's schema;
@@ -214,6 +216,36 @@ def phase_whoosh_plain(work: Path) -> dict:
     return {"seconds": time.perf_counter() - t0, "docs": n, "bytes": folder_bytes(folder)}
 
 
+def phase_whoosh_pyvi(work: Path) -> dict:
+    """The naive Vietnamese index: pyvi's ``ViTokenizer.tokenize`` (compound words
+    joined by ``_``) on each title and body, then whoosh on whitespace and lower case,
+    in one process; the original texts stored.  pyvi's import (scikit-learn) is timed."""
+    t0 = time.perf_counter()
+    from pyvi import ViTokenizer
+    from whoosh import index as windex
+    from whoosh.analysis import LowercaseFilter, RegexTokenizer
+    from whoosh.fields import ID, TEXT, Schema
+
+    folder = work / "whoosh-pyvi"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    analyzer = RegexTokenizer(r"\S+") | LowercaseFilter()
+    schema = Schema(id=ID(stored=True, unique=True), title=TEXT(analyzer=analyzer, stored=True),
+                    body=TEXT(analyzer=analyzer, stored=True))
+    ix = windex.create_in(str(folder), schema)
+    writer = ix.writer()
+    n = 0
+    with open(work / "corpus" / "vntc.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            title, body = r["title"] or "", r["body"]
+            writer.add_document(id=r["id"], title=ViTokenizer.tokenize(title), _stored_title=title,
+                                body=ViTokenizer.tokenize(body), _stored_body=body)
+            n += 1
+    writer.commit()
+    return {"seconds": time.perf_counter() - t0, "docs": n, "bytes": folder_bytes(folder)}
+
+
 def phase_fts5(work: Path) -> dict:
     path = work / "fts5.sqlite"
     path.unlink(missing_ok=True)
@@ -295,6 +327,7 @@ PHASES = {
     "bantin-serial": lambda a: phase_bantin(a.work, 1, "index-serial"),
     "mpwriter": lambda a: phase_mpwriter(a.work, a.procs or os.cpu_count() or 1),
     "whoosh-plain": lambda a: phase_whoosh_plain(a.work),
+    "whoosh-pyvi": lambda a: phase_whoosh_pyvi(a.work),
     "fts5": lambda a: phase_fts5(a.work),
     "queries": lambda a: phase_queries(a.work),
 }
@@ -405,6 +438,8 @@ def write_report(path: Path, res: dict, argv: list[str]) -> None:
                           f"{ser['seconds'] / mp['seconds']:.2f}× vs 1 proc"))
     lines += [
         _row("whoosh plain (Regex+Lowercase)", res["phases"]["whoosh-plain"], c, "syllables only, 1 proc"),
+        _row("naive whoosh + pyvi (ViTokenizer, then whitespace+Lowercase)", res["phases"]["whoosh-pyvi"], c,
+             "compound words, 1 proc"),
         _row("SQLite FTS5 unicode61 rd=2", res["phases"]["fts5"], c, "1 proc"),
         "",
         "## Incremental runs (`bantin index`, a new process each, wall time)",
@@ -487,6 +522,7 @@ def main() -> None:
     if args.mpwriter:
         res["phases"]["mpwriter"] = run_phase(args, "mpwriter", **extra)
     res["phases"]["whoosh-plain"] = run_phase(args, "whoosh-plain")
+    res["phases"]["whoosh-pyvi"] = run_phase(args, "whoosh-pyvi")
     res["phases"]["fts5"] = run_phase(args, "fts5")
     res["phases"]["queries"] = run_phase(args, "queries")
     res["cold"] = cold_search(args.work)
