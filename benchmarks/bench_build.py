@@ -266,6 +266,9 @@ def write_report(path: Path, res: dict) -> None:
         "- Term rows: a field's term table rows are added in one loop, and the rows of lists that are inlined or "
         "fit one block are made without whoosh's term info and block objects (`objects-K` above is the same "
         "writer going through them); a document's counts enter the pool a list at a time.",
+        "- Pair postings (analysis 2026.11.8): every writer here, the old one too, keeps `pair_fold`'s postings "
+        "out of whoosh, in the segment's pair postings file (`searcher/pair_postings.py`); the pool keeps a "
+        "pre-analysed value's terms as text.",
         "",
     ]
     path.write_text("\n".join(lines), encoding="utf-8")
