@@ -192,28 +192,40 @@ def phase_mpwriter(work: Path, procs: int) -> dict:
     return {"seconds": time.perf_counter() - t0, "docs": len(docs), "bytes": folder_bytes(folder)}
 
 
-def phase_whoosh_plain(work: Path) -> dict:
+def _whoosh_title_body(work: Path, name: str, pattern: str | None = None, segment=None, t0: float | None = None) -> dict:
+    """A whoosh index of title and body (both stored) in ``work / name``, tokenised by
+    ``pattern`` (whoosh's default word pattern if None) and lower-cased, each text first
+    passed through ``segment`` if given (the original stored); timed from ``t0`` (now if None)."""
     from whoosh import index as windex
     from whoosh.analysis import LowercaseFilter, RegexTokenizer
     from whoosh.fields import ID, TEXT, Schema
 
-    folder = work / "whoosh-plain"
+    folder = work / name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    analyzer = RegexTokenizer() | LowercaseFilter()
+    analyzer = (RegexTokenizer(pattern) if pattern else RegexTokenizer()) | LowercaseFilter()
     schema = Schema(id=ID(stored=True, unique=True), title=TEXT(analyzer=analyzer, stored=True),
                     body=TEXT(analyzer=analyzer, stored=True))
-    t0 = time.perf_counter()
+    t0 = time.perf_counter() if t0 is None else t0
     ix = windex.create_in(str(folder), schema)
     writer = ix.writer()
     n = 0
     with open(work / "corpus" / "vntc.jsonl", encoding="utf-8") as fh:
         for line in fh:
             r = json.loads(line)
-            writer.add_document(id=r["id"], title=r["title"] or "", body=r["body"])
+            title, body = r["title"] or "", r["body"]
+            if segment is None:
+                writer.add_document(id=r["id"], title=title, body=body)
+            else:
+                writer.add_document(id=r["id"], title=segment(title), _stored_title=title,
+                                    body=segment(body), _stored_body=body)
             n += 1
     writer.commit()
     return {"seconds": time.perf_counter() - t0, "docs": n, "bytes": folder_bytes(folder)}
+
+
+def phase_whoosh_plain(work: Path) -> dict:
+    return _whoosh_title_body(work, "whoosh-plain")
 
 
 def phase_whoosh_pyvi(work: Path) -> dict:
@@ -222,28 +234,8 @@ def phase_whoosh_pyvi(work: Path) -> dict:
     in one process; the original texts stored.  pyvi's import (scikit-learn) is timed."""
     t0 = time.perf_counter()
     from pyvi import ViTokenizer
-    from whoosh import index as windex
-    from whoosh.analysis import LowercaseFilter, RegexTokenizer
-    from whoosh.fields import ID, TEXT, Schema
 
-    folder = work / "whoosh-pyvi"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    analyzer = RegexTokenizer(r"\S+") | LowercaseFilter()
-    schema = Schema(id=ID(stored=True, unique=True), title=TEXT(analyzer=analyzer, stored=True),
-                    body=TEXT(analyzer=analyzer, stored=True))
-    ix = windex.create_in(str(folder), schema)
-    writer = ix.writer()
-    n = 0
-    with open(work / "corpus" / "vntc.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            r = json.loads(line)
-            title, body = r["title"] or "", r["body"]
-            writer.add_document(id=r["id"], title=ViTokenizer.tokenize(title), _stored_title=title,
-                                body=ViTokenizer.tokenize(body), _stored_body=body)
-            n += 1
-    writer.commit()
-    return {"seconds": time.perf_counter() - t0, "docs": n, "bytes": folder_bytes(folder)}
+    return _whoosh_title_body(work, "whoosh-pyvi", r"\S+", ViTokenizer.tokenize, t0)
 
 
 def phase_fts5(work: Path) -> dict:
