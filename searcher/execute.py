@@ -851,18 +851,15 @@ class QueryExecutor:
                 docs = within[i]
                 _, scores = self._score(q.fieldname, btext, leaf, (docs, tf[i].astype(np.float64)))
                 return _Hits(docs, scores * q.boost if q.boost != 1.0 else scores)
+            side = leaf.sidecar
+            found = None
             if q.fieldname == PAIR_FIELD and leaf.pairs is not None:  # not whoosh's: all here
                 if not (self.bm25f and field.scorable):
                     raise ValueError(f"{PAIR_FIELD} postings kept apart are scored by BM25F only")
                 found = leaf.pairs.postings(btext)
                 if found is None:
                     return _EMPTY
-                scored = self._keep(key, *self._score(q.fieldname, btext, leaf, found))
-                docs, scores = scored
-                return _Hits(docs, scores * q.boost if q.boost != 1.0 else scores)
-            side = leaf.sidecar
-            found = None
-            if side is not None and self.bm25f and q.fieldname in side.fields:
+            elif side is not None and self.bm25f and q.fieldname in side.fields:
                 found = side.postings(q.fieldname, btext)
             if found is not None and field.scorable:
                 scored = self._score(q.fieldname, btext, leaf, found)

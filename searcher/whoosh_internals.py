@@ -545,6 +545,13 @@ class _FieldPostings:
             self.weights.extend(single)
         else:
             self.weights.extend(ws)
+        self._add_uint_values(packed, before, k)
+        return sum(ns) if scorable else 0
+
+    def _add_uint_values(self, packed: bytes, before: int, k: int) -> None:
+        """Append ``k`` values of ``pack_uint`` (4 bytes each, end to end in ``packed``)
+        after the pool's first ``before`` postings, keeping every value's length once
+        lengths vary (as :meth:`add_items` does a value at a time)."""
         self.values += packed
         size, vsize = _UINT_BYTES, self.vsize
         if vsize is None:
@@ -555,7 +562,6 @@ class _FieldPostings:
                 self.vsize = -1
             assert self.vlens is not None
             self.vlens.extend(array("I", [size]) * k)
-        return sum(ns) if scorable else 0
 
     def _order(self):
         """``(terms, per_term, order)``: the terms in bytes order, how many postings each
@@ -613,19 +619,10 @@ class _FieldPostings:
         before = len(self.docs)
         self.tids.frombytes(np.repeat(tid_of, per_term)[keep].tobytes())
         self.docs.frombytes(docs[keep].astype(np.uint32).tobytes())
-        if self.weights.typecode == "f" and int(counts.max()) > 1 << 24:  # not exact in single precision
+        if self.weights.typecode == "f" and int(counts.max()) > _EXACT_SINGLE:  # not exact in single precision
             self.weights = array("d", self.weights)
         self.weights.frombytes(counts.astype(self._weights().dtype).tobytes())
-        self.values += counts.astype(">u4").tobytes()  # pack_uint, end to end
-        k, size, vsize = len(counts), _UINT_BYTES, self.vsize
-        if vsize is None:
-            self.vsize = size
-        elif vsize != size:
-            if vsize >= 0:
-                self.vlens = array("I", [vsize]) * before
-                self.vsize = -1
-            assert self.vlens is not None
-            self.vlens.extend(array("I", [size]) * k)
+        self._add_uint_values(counts.astype(">u4").tobytes(), before, len(counts))  # pack_uint, end to end
 
     def sorted_terms(self):
         """Yield ``(term, docnums, weights, values)`` by term (bytes order), each
