@@ -26,7 +26,6 @@ import queue
 import re
 import signal
 import sqlite3
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -565,6 +564,7 @@ def _next_batch(tasks, parent: int):
 def _worker(gen_path: str, tasks, results, parent: int, lock_fd: int | None) -> None:
     """A worker process: analyse batches into a whoosh segment of its own, then hand it back."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the job's to handle
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked from the fork (_sigint_held) until now
     if lock_fd is not None:
         os.close(lock_fd)  # the job's lock must die with the job, never live on in a worker
     _die_with_parent(parent)
@@ -583,17 +583,17 @@ def _worker(gen_path: str, tasks, results, parent: int, lock_fd: int | None) -> 
 
 
 @contextmanager
-def _sigint_ignored():
-    """Start child processes with SIGINT ignored (inherited, so Python in them
-    never installs its KeyboardInterrupt handler: no worker tracebacks on Ctrl-C)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _sigint_held():
+    """Start child processes with SIGINT blocked.  A child inherits the mask, so
+    Python in it never raises KeyboardInterrupt before the worker ignores SIGINT
+    (no worker tracebacks on Ctrl-C), and a Ctrl-C pressed meanwhile stays pending
+    for the job, delivered as the mask is restored.  (Ignoring SIGINT around the
+    forks instead, as before, lost a Ctrl-C that came then: the job went on.)"""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, old)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 class WorkerError(RuntimeError):
@@ -621,9 +621,16 @@ class _Pool:
         self.results = ctx.Queue()
         args = (str(gen_path), self.tasks, self.results, os.getpid(), lock_fd)
         self.procs = [ctx.Process(target=_worker, args=args, daemon=True) for _ in range(workers)]
-        with _sigint_ignored():
-            for p in self.procs:
-                p.start()
+        with _sigint_held():
+            try:
+                for p in self.procs:
+                    p.start()
+            except BaseException:  # none may live on without a pool to stop it
+                for p in self.procs:
+                    if p.is_alive():
+                        p.kill()
+                        p.join()
+                raise
 
     def submit(self, docs: list) -> None:
         """Hand out ``docs`` in batches (the workers start at once), and no more."""

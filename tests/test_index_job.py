@@ -861,6 +861,21 @@ def test_ctrl_c_during_a_parallel_build_exits_130_and_the_old_index_serves(tmp_p
     assert not list(index.glob("*.tmp"))
 
 
+def test_a_ctrl_c_while_the_workers_are_forked_is_held_for_the_job_not_lost():
+    """A Ctrl-C that comes while the job forks its workers (SIGINT blocked, so no
+    worker can raise KeyboardInterrupt before it ignores SIGINT) reaches the job as
+    soon as the forks are done.  Ignoring SIGINT around the forks, as before, lost
+    it: the job went on to the end (the test above then saw exit 0 now and then)."""
+    from searcher import indexer
+
+    reached = False
+    with pytest.raises(KeyboardInterrupt):
+        with indexer._sigint_held():  # noqa: SLF001
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+            reached = True  # held: not raised inside
+    assert reached
+
+
 # --- the SIGKILL test ------------------------------------------------------------------------------
 
 
